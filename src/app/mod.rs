@@ -1,0 +1,58 @@
+//! What the `quai` subcommands do, as library calls (main.rs only parses arguments and maps errors
+//! to exit codes): offline rendering, live playback (window or headless) with hot reload, and the
+//! device listing.
+
+pub mod devices;
+pub mod live;
+pub mod monitor;
+pub mod offline;
+pub mod player;
+pub mod window;
+
+use std::path::PathBuf;
+
+use crate::render::RenderError;
+use crate::scene::SceneErrors;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The scene does not load: every problem, with file:line:col.
+    #[error("{0}")]
+    Scene(#[from] SceneErrors),
+    #[error("{0}")]
+    Render(#[from] RenderError),
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    /// No window can be opened; the string says why.
+    #[error(
+        "cannot open a window: {0}; use `quai run SCENE --headless` to render offscreen in real time, \
+         or `quai render` for frames on disk"
+    )]
+    NoDisplay(String),
+    #[error("{0}")]
+    InputLog(#[from] crate::input::log::LogError),
+    /// The command line asks for something impossible; the message says what.
+    #[error("{0}")]
+    Usage(String),
+    /// Something outside quai is missing or busy (a port in use, no JACK server, ...).
+    #[error("{0}")]
+    Environment(String),
+    #[error("cannot encode frame {frame} as PNG: {reason}")]
+    Encode { frame: u64, reason: String },
+}
+
+impl AppError {
+    /// No display server is configured at all.
+    pub fn no_display() -> Self {
+        AppError::NoDisplay("no display (neither DISPLAY nor WAYLAND_DISPLAY is set)".into())
+    }
+
+    /// 1: the scene or the user's arguments are wrong; 2: the environment is (no GPU, no display, ...).
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            AppError::Scene(_) | AppError::Usage(_) | AppError::InputLog(crate::input::log::LogError::Line { .. }) => 1,
+            AppError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => 1,
+            _ => 2,
+        }
+    }
+}

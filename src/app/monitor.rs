@@ -1,0 +1,110 @@
+//! `quai monitor`: start inputs from the command line (no scene needed) and print every event as
+//! it arrives, one per line, with a once-a-second rate/drop/status summary on stderr. For checking
+//! wiring and controllers before writing mappings.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use super::AppError;
+use crate::input::EventQueue;
+use crate::input::osc::{AllowList, parse_bind};
+use crate::input::sources::Source;
+use crate::scene::{Input, InputKind, Monitor, SerialProtocol};
+use crate::show::ShowClock;
+
+/// What to listen to: `[ADDR:]PORT`, MIDI port names (or indices), `PATH[@BAUD]`.
+#[derive(Debug, Clone, Default)]
+pub struct MonitorOptions {
+    pub osc: Vec<String>,
+    pub midi: Vec<String>,
+    pub serial: Vec<String>,
+    pub duration: Option<Duration>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MonitorError {
+    #[error("--osc `{0}`: not a port or address:port (e.g. 9000 or 0.0.0.0:9000)")]
+    Osc(String),
+    #[error("--serial `{0}`: the baud rate after @ is not a number (e.g. /dev/ttyACM0@115200)")]
+    Baud(String),
+    #[error("nothing to monitor: give --osc PORT, --midi NAME or --serial PATH[@BAUD]")]
+    Nothing,
+}
+
+pub fn inputs(opts: &MonitorOptions) -> Result<Vec<Input>, MonitorError> {
+    let mut inputs = Vec::new();
+    for o in &opts.osc {
+        let bind = parse_bind(o).map_err(|_| MonitorError::Osc(o.clone()))?;
+        let kind = InputKind::Osc { bind, allow: AllowList::everyone(), feedback: None };
+        inputs.push(Input { name: format!("osc:{}", bind.port()), kind, queue: 4096 });
+    }
+    for m in &opts.midi {
+        let port = m.parse().map(Monitor::Index).unwrap_or_else(|_| Monitor::Name(m.clone()));
+        inputs.push(Input {
+            name: m.clone(),
+            kind: InputKind::Midi { port, channel: None, feedback: None },
+            queue: 4096,
+        });
+    }
+    for s in &opts.serial {
+        let (port, baud) = match s.rsplit_once('@') {
+            Some((p, b)) => (p.to_string(), b.parse().map_err(|_| MonitorError::Baud(s.clone()))?),
+            None => (s.clone(), 115_200),
+        };
+        let kind = InputKind::Serial {
+            port: port.clone(),
+            baud,
+            protocol: SerialProtocol::Lines,
+            columns: vec![],
+            max_line: 1024,
+        };
+        inputs.push(Input { name: port, kind, queue: 4096 });
+    }
+    if inputs.is_empty() {
+        return Err(MonitorError::Nothing);
+    }
+    Ok(inputs)
+}
+
+pub fn run(opts: &MonitorOptions, stop: Arc<AtomicBool>) -> Result<(), AppError> {
+    let inputs = inputs(opts).map_err(|e| AppError::Usage(e.to_string()))?;
+    let clock = ShowClock::start();
+    let mut running = Vec::new();
+    for input in &inputs {
+        let queue = EventQueue::new(input.queue);
+        match Source::start(input, queue.clone(), clock) {
+            Ok(source) => running.push((input.name.clone(), source, queue, 0u64, 0u64)),
+            Err(e) => return Err(AppError::Environment(e.to_string())),
+        }
+    }
+    let started = Instant::now();
+    let mut next_summary = started + Duration::from_secs(1);
+    let stdout = std::io::stdout();
+    while !stop.load(Ordering::Relaxed) && opts.duration.is_none_or(|d| started.elapsed() < d) {
+        let mut out = stdout.lock();
+        for (_, _, queue, _, _) in &running {
+            queue.drain(|e| {
+                let _ = writeln!(out, "{e}");
+            });
+        }
+        let _ = out.flush();
+        drop(out);
+        if Instant::now() >= next_summary {
+            next_summary += Duration::from_secs(1);
+            let parts: Vec<String> = running
+                .iter_mut()
+                .map(|(name, source, queue, seen, dropped)| {
+                    let (r, d) = (queue.received(), queue.dropped());
+                    let line = format!("{name}: {}/s, {} dropped; {}", r - *seen, d - *dropped, source.status());
+                    (*seen, *dropped) = (r, d);
+                    line
+                })
+                .collect();
+            eprintln!("[{:.0} s] {}", started.elapsed().as_secs_f64(), parts.join(" | "));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    Ok(())
+}

@@ -1,0 +1,174 @@
+//! The frame loop's view of all inputs: the live sources (each on its own thread, feeding its own
+//! queue) or a replayed log, the events not yet due (scheduled OSC bundles), the recorder, and the
+//! mapper. `step` runs once per frame on the render thread and never waits on a device.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use super::event::{EventQueue, InputEvent};
+use super::log::Recorder;
+use super::mapping::Mapper;
+use super::sources::Source;
+use crate::scene::{Input, Scene};
+use crate::show::{ParamStore, ShowClock};
+
+pub struct InputHub {
+    mapper: Mapper,
+    inputs: Vec<Input>,
+    /// One per scene input, `None` where it could not start.
+    sources: Vec<Option<Source>>,
+    /// Parameter targets last sent as feedback.
+    sent: Vec<f32>,
+    queues: Vec<Arc<EventQueue>>,
+    replay: VecDeque<InputEvent>,
+    pending: Vec<InputEvent>,
+    batch: Vec<InputEvent>,
+    recorder: Option<Recorder>,
+    fired: Vec<usize>,
+    /// Events delivered since the start, and triggers fired.
+    pub delivered: u64,
+    pub triggers_fired: u64,
+}
+
+impl InputHub {
+    /// Mappings only, no events (an offline render without `--replay`).
+    pub fn idle(scene: &Scene) -> Self {
+        Self {
+            mapper: Mapper::new(scene),
+            inputs: scene.inputs.clone(),
+            sources: Vec::new(),
+            sent: scene.params.iter().map(|p| p.default).collect(),
+            queues: Vec::new(),
+            replay: VecDeque::new(),
+            pending: Vec::new(),
+            batch: Vec::new(),
+            recorder: None,
+            fired: Vec::new(),
+            delivered: 0,
+            triggers_fired: 0,
+        }
+    }
+
+    /// Events from a log, delivered on the offline clock (see `step`).
+    pub fn replay(scene: &Scene, events: Vec<InputEvent>) -> Self {
+        Self { replay: events.into(), ..Self::idle(scene) }
+    }
+
+    /// Start every input of the scene. A source that cannot start now (port in use, device
+    /// unplugged) is reported and keeps retrying on its own thread; the show starts regardless.
+    pub fn live(scene: &Scene, clock: ShowClock) -> Self {
+        let mut hub = Self::idle(scene);
+        hub.start_sources(clock);
+        hub
+    }
+
+    fn start_sources(&mut self, clock: ShowClock) {
+        self.sources.clear();
+        self.queues.clear();
+        for input in &self.inputs {
+            let queue = EventQueue::new(input.queue);
+            // The queue stays even when the source cannot start: stats stay aligned with inputs.
+            self.queues.push(queue.clone());
+            match Source::start(input, queue, clock) {
+                Ok(s) => self.sources.push(Some(s)),
+                Err(e) => {
+                    tracing::error!("{e}");
+                    self.sources.push(None);
+                }
+            }
+        }
+    }
+
+    /// The hub for a reloaded scene: sources whose settings did not change keep running (ports
+    /// stay bound, devices stay open); the mappings start afresh.
+    pub fn reload(mut self, scene: &Scene, clock: ShowClock) -> Self {
+        let same = self.inputs == scene.inputs;
+        let mut next = Self::idle(scene);
+        next.recorder = self.recorder.take();
+        next.pending = std::mem::take(&mut self.pending);
+        if same {
+            next.sources = std::mem::take(&mut self.sources);
+            next.queues = std::mem::take(&mut self.queues);
+        } else {
+            // Close the old ports before binding the new ones (the same port may be reused).
+            drop(self);
+            next.start_sources(clock);
+        }
+        next
+    }
+
+    pub fn record_to(&mut self, recorder: Recorder) {
+        self.recorder = Some(recorder);
+    }
+
+    /// Deliver every event due at `now` (seconds of show time) through the mappings into `params`,
+    /// in time order. Returns the names of the triggers fired.
+    pub fn step(&mut self, now: f64, params: &mut ParamStore) -> Vec<&str> {
+        let batch = &mut self.batch;
+        batch.clear();
+        for q in &self.queues {
+            q.drain(|e| batch.push(e));
+        }
+        if let Some(r) = &mut self.recorder {
+            // Recorded as they arrive, with their own times: a replay reproduces the run.
+            batch.iter().for_each(|e| r.record(e));
+        }
+        // Scheduled bundles wait for their time; so do replayed events.
+        batch.append(&mut self.pending);
+        // In place (no allocation per frame): events not yet due go back to `pending`; order is
+        // restored by the sort below.
+        let mut i = 0;
+        while i < batch.len() {
+            if batch[i].t > now {
+                self.pending.push(batch.swap_remove(i));
+            } else {
+                i += 1;
+            }
+        }
+        while self.replay.front().is_some_and(|e| e.t <= now) {
+            batch.extend(self.replay.pop_front());
+        }
+        batch.sort_by(|a, b| a.t.total_cmp(&b.t));
+        self.fired.clear();
+        for e in batch.iter() {
+            self.mapper.event(e, &mut self.fired);
+        }
+        self.delivered += batch.len() as u64;
+        self.triggers_fired += self.fired.len() as u64;
+        self.mapper.apply(params);
+        self.feedback(params);
+        self.fired.iter().map(|&i| self.mapper.trigger_name(i)).collect()
+    }
+
+    /// Tell controllers about parameters that changed: each mapping from an input with feedback
+    /// gets the value in its own units at its own address (OSC) or controller (MIDI CC), so faders
+    /// and LED rings follow changes made elsewhere. The input that made the change is not told.
+    fn feedback(&mut self, params: &ParamStore) {
+        if self.sources.iter().flatten().all(|s| !s.has_feedback()) {
+            return;
+        }
+        for p in 0..self.sent.len() {
+            let target = params.target(crate::scene::ParamId(p));
+            if (target - self.sent[p]).abs() <= f32::EPSILON {
+                continue;
+            }
+            self.sent[p] = target;
+            let origin = self.mapper.last_input_of(p);
+            for m in self.mapper.mappings().iter().filter(|m| m.param.0 == p && Some(m.input) != origin) {
+                if let Some(Some(source)) = self.sources.get(m.input) {
+                    source.send_feedback(&m.selector, super::mapping::inverse(m, target));
+                }
+            }
+        }
+    }
+
+    /// Per-input (name, received, dropped) counts of the live queues.
+    pub fn queue_stats(&self) -> Vec<(&str, u64, u64)> {
+        self.inputs.iter().zip(&self.queues).map(|(i, q)| (i.name.as_str(), q.received(), q.dropped())).collect()
+    }
+
+    /// Replayed events not yet delivered.
+    pub fn replay_left(&self) -> usize {
+        self.replay.len()
+    }
+}

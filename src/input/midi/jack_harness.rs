@@ -1,0 +1,124 @@
+//! Test harness for MIDI tests against a real JACK server (jackd2 with the dummy driver), used by
+//! `jack_tests` on `cargo test` threads. libjack picks its server from `$JACK_DEFAULT_SERVER` at
+//! client-open time, and setting an environment variable inside a multi-threaded test binary is
+//! unsound, so [`in_jack_child`] re-runs a test in a child process of the test binary with its own
+//! server name in the environment; the child starts (and stops, also on panic) its own [`Jackd`].
+//! The parent bounds the child in time and kills its whole process group (jackd included) on
+//! timeout.
+
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CHILD_ENV: &str = "QUAI_TEST_JACK_CHILD";
+pub const CHILD_TIMEOUT: Duration = Duration::from_secs(25);
+pub const WAIT: Duration = Duration::from_secs(5);
+
+/// Runs `body` in a child process that talks to its own JACK server (see the module docs).
+/// `test` is the test's full path, `concat!(module_path!(), "::name")`.
+pub fn in_jack_child(test: &str, body: impl FnOnce()) {
+    if std::env::var(CHILD_ENV).as_deref() == Ok(test) {
+        return body();
+    }
+    let exact = test.split_once("::").map_or(test, |(_crate, path)| path);
+    let name = test.rsplit("::").next().unwrap_or(test);
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let server = format!("quai-test-{}-{name}", std::process::id());
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([exact, "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD_ENV, test)
+        .env("JACK_DEFAULT_SERVER", &server)
+        .env("JACK_NO_AUDIO_RESERVATION", "1")
+        .process_group(0)
+        .stdin(Stdio::null())
+        .stdout(log.reopen().unwrap())
+        .stderr(log.reopen().unwrap())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if start.elapsed() > CHILD_TIMEOUT {
+            // The whole process group: the child and its jackd. (`--`: else `-PID` reads as a signal.)
+            let _ = Command::new("kill").args(["-s", "KILL", "--", &format!("-{}", child.id())]).status();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let output = std::fs::read_to_string(log.path()).unwrap_or_default();
+    match status {
+        Some(s) if s.success() && output.contains("1 passed") => print!("{output}"), // shown with --nocapture
+        Some(s) => panic!("JACK test child failed ({s}):\n{output}"),
+        None => panic!("JACK test child timed out after {CHILD_TIMEOUT:?}:\n{output}"),
+    }
+}
+
+/// A `jackd` with the dummy driver, named by `$JACK_DEFAULT_SERVER`; stopped on drop.
+pub struct Jackd(Option<Child>);
+
+impl Jackd {
+    pub fn start() -> Jackd {
+        let server = std::env::var("JACK_DEFAULT_SERVER").unwrap();
+        let child = Command::new("jackd")
+            .args(["-n", &server, "--no-realtime", "-d", "dummy", "-r", "48000", "-p", "128"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot run `jackd` ({e}): install the `jackd2` package (apt-get install jackd2)")
+            });
+        let mut jack = Jackd(Some(child));
+        wait_for(Duration::from_secs(10), "jackd to accept clients", || {
+            if let Some(Ok(Some(status))) = jack.0.as_mut().map(Child::try_wait) {
+                panic!("jackd exited at start ({status})");
+            }
+            midir::MidiInput::new("quai-test-probe").is_ok()
+        });
+        jack
+    }
+
+    /// SIGTERM (jackd cleans up its shared memory), then SIGKILL after 3 s.
+    pub fn stop(&mut self) {
+        let Some(mut child) = self.0.take() else { return };
+        let _ = Command::new("kill").args(["-s", "TERM", &child.id().to_string()]).status();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(3) {
+            if let Ok(Some(_)) = child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
+impl Drop for Jackd {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+pub fn wait_for(timeout: Duration, what: &str, mut f: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !f() {
+        assert!(start.elapsed() < timeout, "timed out after {timeout:?} waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Retries `f` for up to [`WAIT`]: opening a JACK client fails now and then on a busy server.
+pub fn retry<T, E: std::fmt::Display>(what: &str, mut f: impl FnMut() -> Result<T, E>) -> T {
+    let start = Instant::now();
+    loop {
+        match f() {
+            Ok(v) => return v,
+            Err(e) if start.elapsed() > WAIT => panic!("{what}: {e}"),
+            Err(_) => std::thread::sleep(Duration::from_millis(50)),
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! Tests of the line protocol and the line splitter (run by `cargo test` on its test threads).
+
+use super::*;
+use proptest::prelude::*;
+
+fn pairs(v: &[(&str, f64)]) -> Vec<(String, f64)> {
+    v.iter().map(|(n, x)| (n.to_string(), *x)).collect()
+}
+
+#[test]
+fn name_value_table() {
+    let p = LineProtocol::NameValue;
+    let cases: &[(&str, &[(&str, f64)])] = &[
+        ("dist 412", &[("dist", 412.0)]),
+        ("dist=412", &[("dist", 412.0)]),
+        ("dist: 412", &[("dist", 412.0)]),
+        ("dist = -3.5", &[("dist", -3.5)]),
+        ("dist=412 light=80", &[("dist", 412.0), ("light", 80.0)]),
+        ("dist 412 light 80", &[("dist", 412.0), ("light", 80.0)]),
+        ("dist: 412, light: 1e2;temp.c=+21.5", &[("dist", 412.0), ("light", 100.0), ("temp.c", 21.5)]),
+        ("\tx\t1 ", &[("x", 1.0)]),
+        ("", &[]),
+        ("   ", &[]),
+        ("# booting sensor v2", &[]),
+    ];
+    for (line, want) in cases {
+        assert_eq!(parse_line(&p, line), Ok(pairs(want)), "{line:?}");
+    }
+}
+
+#[test]
+fn name_value_errors() {
+    let p = LineProtocol::NameValue;
+    let expected_name = |l: &str| matches!(parse_line(&p, l), Err(LineError::ExpectedName { .. }));
+    let missing = |l: &str| matches!(parse_line(&p, l), Err(LineError::MissingValue { .. }));
+    let bad = |l: &str| matches!(parse_line(&p, l), Err(LineError::BadValue { .. }));
+    assert!(expected_name("412"));
+    assert!(expected_name("dist 412 80"));
+    assert!(expected_name("=412"));
+    assert!(missing("dist"));
+    assert!(missing("dist="));
+    assert!(missing("dist==4"));
+    assert!(missing("a=1 b:"));
+    assert!(bad("dist abc"));
+    assert!(bad("dist nan"));
+    assert!(bad("dist inf"));
+    let msg = parse_line(&p, "dist=abc").unwrap_err().to_string();
+    assert!(msg.contains("`abc`") && msg.contains("`dist`") && msg.contains("skipped"), "{msg}");
+}
+
+#[test]
+fn csv_table() {
+    let cols = |c: &[&str]| LineProtocol::Csv { columns: c.iter().map(|s| s.to_string()).collect() };
+    let p = cols(&["dist", "light"]);
+    assert_eq!(parse_line(&p, "412,80"), Ok(pairs(&[("dist", 412.0), ("light", 80.0)])));
+    assert_eq!(parse_line(&p, " 412 , 80 "), Ok(pairs(&[("dist", 412.0), ("light", 80.0)])));
+    assert_eq!(parse_line(&p, "412\t80"), Ok(pairs(&[("dist", 412.0), ("light", 80.0)])));
+    assert_eq!(parse_line(&cols(&["_", "light"]), "7,80"), Ok(pairs(&[("light", 80.0)])));
+    let err = parse_line(&p, "412,80,3").unwrap_err();
+    assert_eq!(
+        err,
+        LineError::ColumnCount { line: "412,80,3".into(), expected: 2, found: 3, columns: "dist,light".into() }
+    );
+    assert!(err.to_string().contains("3 columns, but 2 are declared"), "{err}");
+    assert!(matches!(parse_line(&p, "412"), Err(LineError::ColumnCount { found: 1, .. })));
+    assert!(matches!(parse_line(&p, "412,,"), Err(LineError::ColumnCount { found: 3, .. })));
+    assert!(matches!(parse_line(&p, "412,x"), Err(LineError::BadValue { .. })));
+    assert!(matches!(parse_line(&p, "412,"), Err(LineError::BadValue { .. })));
+}
+
+/// Everything the splitter produced for `chunks` fed one after another.
+fn split(max_len: usize, chunks: &[&[u8]]) -> (Vec<Result<String, Garbled>>, LineSplitter) {
+    let mut s = LineSplitter::new(max_len);
+    let mut out = vec![];
+    for c in chunks {
+        s.feed(c, |r| out.push(r.map(str::to_owned)));
+    }
+    (out, s)
+}
+
+#[test]
+fn splitter_handles_all_line_endings_and_chunking() {
+    let ok = |v: &[&str]| v.iter().map(|s| Ok(s.to_string())).collect::<Vec<_>>();
+    assert_eq!(split(64, &[b"a 1\nb 2\r\nc 3\rd 4\n"]).0, ok(&["a 1", "b 2", "c 3", "d 4"]));
+    // A CRLF split across reads is still one line end; blank lines are skipped.
+    assert_eq!(split(64, &[b"a 1\r", b"\nb", b" 2\n\n\r\n", b"c"]).0, ok(&["a 1", "b 2"]));
+    // Exactly max_len fits.
+    assert_eq!(split(3, &[b"abc\n"]).0, ok(&["abc"]));
+}
+
+#[test]
+fn splitter_drops_and_counts_garbage() {
+    let (out, s) = split(4, &[b"abcdefgh", b"ij\nok\n\xff\xfe\nfine\n"]);
+    assert_eq!(
+        out,
+        vec![Err(Garbled::TooLong { len: 10 }), Ok("ok".into()), Err(Garbled::InvalidUtf8), Ok("fine".into())]
+    );
+    assert_eq!((s.too_long(), s.invalid_utf8()), (1, 1));
+}
+
+#[test]
+fn resync_drops_the_partial_first_line() {
+    let mut s = LineSplitter::new(64);
+    let mut out = vec![];
+    s.feed(b"dist 4", |r| out.push(r.map(str::to_owned)));
+    s.resync();
+    s.feed(b"12\ndist 413\n", |r| out.push(r.map(str::to_owned)));
+    assert_eq!(out, vec![Ok("dist 413".to_string())]);
+}
+
+proptest! {
+    /// Random bytes in random chunks never panic, every line fits `max_len`, and the buffer never
+    /// grows past `max_len`.
+    #[test]
+    fn splitter_is_bounded(bytes in proptest::collection::vec(any::<u8>(), 0..2000), max_len in 1usize..64, cut in 1usize..50) {
+        let mut s = LineSplitter::new(max_len);
+        for chunk in bytes.chunks(cut) {
+            s.feed(chunk, |r| if let Ok(line) = r {
+                assert!(line.len() <= max_len && !line.is_empty() && !line.contains(['\r', '\n']));
+            });
+            prop_assert!(s.buf.len() <= max_len);
+        }
+    }
+
+    /// Lines of printable text survive any chunking unchanged.
+    #[test]
+    fn text_lines_round_trip(lines in proptest::collection::vec("[a-z0-9 =.]{1,20}", 0..20), cut in 1usize..30) {
+        let text: String = lines.iter().map(|l| format!("{l}\r\n")).collect();
+        let mut got = vec![];
+        let mut s = LineSplitter::new(20);
+        for chunk in text.as_bytes().chunks(cut) {
+            s.feed(chunk, |r| got.push(r.map(str::to_owned)));
+        }
+        prop_assert_eq!(got, lines.into_iter().map(Ok).collect::<Vec<_>>());
+    }
+
+    /// The line parser never panics on arbitrary text.
+    #[test]
+    fn parse_line_never_panics(line in "\\PC{0,60}") {
+        let _ = parse_line(&LineProtocol::NameValue, &line);
+        let _ = parse_line(&LineProtocol::Csv { columns: vec!["a".into(), "_".into()] }, &line);
+    }
+}

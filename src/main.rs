@@ -1,0 +1,276 @@
+//! The `quai` command line: parses arguments, sets up logging, calls into `quai::app`, and maps
+//! errors to exit codes (0 ok, 1 scene or user error, 2 environment problem).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use quai::app::live::LiveOptions;
+use quai::app::offline::RenderOptions;
+use quai::app::window::WindowOptions;
+use quai::app::{self, AppError};
+use quai::scene::{self, Disk, Files};
+
+#[derive(Parser)]
+#[command(name = "quai", version, about = "Runtime for interactive media installations", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Play a scene live: in a window, or offscreen with --headless. Saving any of its files reloads it.
+    Run {
+        scene: PathBuf,
+        /// Render offscreen in real time (no window).
+        #[arg(long)]
+        headless: bool,
+        /// Stop after this many seconds.
+        #[arg(long, value_name = "SECONDS")]
+        duration: Option<f64>,
+        /// Headless: write the current frame to this PNG after each reload and on exit.
+        #[arg(long, value_name = "PNG")]
+        snapshot: Option<PathBuf>,
+        /// Record every input event to this log (JSON lines), for `quai render --replay`.
+        #[arg(long, value_name = "LOG")]
+        record: Option<PathBuf>,
+    },
+    /// Validate scenes; print every problem with file:line:col. Exit 1 on any error.
+    Check {
+        #[arg(required = true)]
+        scenes: Vec<PathBuf>,
+    },
+    /// Render frames with a fixed timestep to DIR/frame-000000.png… and DIR/contact-sheet.png.
+    Render {
+        scene: PathBuf,
+        #[arg(long)]
+        frames: u64,
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Frames per second of the fixed clock (default: the scene's fps).
+        #[arg(long)]
+        fps: Option<f64>,
+        /// Output size WxH (default: the scene's canvas; the layout scales with it).
+        #[arg(long, value_name = "WxH", value_parser = parse_size)]
+        size: Option<[u32; 2]>,
+        /// Replay an input log (from `quai run --record`) through the scene's mappings.
+        #[arg(long, value_name = "LOG")]
+        replay: Option<PathBuf>,
+    },
+    /// Print live input events, one per line, with a rate/drop summary every second.
+    Monitor {
+        /// OSC: [ADDR:]PORT (a port alone listens on 127.0.0.1). Repeatable.
+        #[arg(long, value_name = "[ADDR:]PORT")]
+        osc: Vec<String>,
+        /// MIDI input port: a name (substring) or index. Repeatable.
+        #[arg(long, value_name = "NAME")]
+        midi: Vec<String>,
+        /// Serial port (text lines): PATH[@BAUD], or usb:VID:PID[:SERIAL][@BAUD]. Repeatable.
+        #[arg(long, value_name = "PATH[@BAUD]")]
+        serial: Vec<String>,
+        /// Stop after this many seconds.
+        #[arg(long, value_name = "SECONDS")]
+        duration: Option<f64>,
+    },
+    /// List GPUs, displays, MIDI ports and serial ports.
+    Devices,
+    /// Print the JSON Schema of the scene format (for editor completion).
+    Schema,
+}
+
+fn parse_size(s: &str) -> Result<[u32; 2], String> {
+    let (w, h) = s.split_once(['x', 'X']).ok_or_else(|| format!("`{s}` is not WxH, e.g. 1920x1080"))?;
+    let parse = |v: &str| v.trim().parse::<u32>().ok().filter(|n| (1..=8192).contains(n));
+    match (parse(w), parse(h)) {
+        (Some(w), Some(h)) => Ok([w, h]),
+        _ => Err(format!("`{s}`: width and height must be 1..8192, e.g. 1920x1080")),
+    }
+}
+
+fn main() -> ExitCode {
+    private_runtime_dir();
+    // libjack starts a JACK server with default settings when none runs; a show must never grab
+    // the sound card behind the technician's back. (Before any thread exists, as above.)
+    if std::env::var_os("JACK_NO_START_SERVER").is_none() {
+        // SAFETY: still single-threaded.
+        unsafe { std::env::set_var("JACK_NO_START_SERVER", "1") };
+    }
+    let filter = tracing_subscriber::EnvFilter::try_from_env("QUAI_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("info,wgpu_core=warn,wgpu_hal=warn,naga=off,winit=warn,sctk=warn")
+    });
+    // Colour only on a terminal: the journal and log files get plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(ansi)
+        .init();
+    // Usage errors are user errors: exit 1 (clap's own default would be 2, our "environment" code).
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(1) } else { ExitCode::SUCCESS };
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => match e.downcast_ref::<AppError>() {
+            Some(AppError::Scene(errors)) => {
+                eprintln!("{errors}");
+                ExitCode::from(1)
+            }
+            Some(app) => {
+                eprintln!("error: {e:#}");
+                ExitCode::from(app.exit_code() as u8)
+            }
+            None => {
+                eprintln!("error: {e:#}");
+                ExitCode::from(1)
+            }
+        },
+    }
+}
+
+/// Mesa's and libwayland's window-system code print "XDG_RUNTIME_DIR is invalid or not set" on
+/// every start when it is missing (services, containers, CI): give this process a private one,
+/// as a login session would. Runs first in main, before any thread exists.
+fn private_runtime_dir() {
+    let ok = std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|d| Path::new(&d).is_dir());
+    if !ok {
+        let user = std::env::var("USER").unwrap_or_else(|_| "user".into());
+        let dir = std::env::temp_dir().join(format!("quai-runtime-{user}"));
+        if std::fs::create_dir_all(&dir).is_ok() {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700));
+            }
+            // SAFETY: called at the top of main, before any other thread is started.
+            unsafe { std::env::set_var("XDG_RUNTIME_DIR", &dir) };
+        }
+    }
+}
+
+fn stop_flag() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let s = stop.clone();
+    if let Err(e) = ctrlc::set_handler(move || s.store(true, Ordering::Relaxed)) {
+        tracing::warn!("cannot catch Ctrl-C / SIGTERM ({e}); stopping will not print statistics");
+    }
+    stop
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        None => demo(),
+        Some(Command::Run { scene, headless, duration, snapshot, record }) => {
+            let duration = duration.map(Duration::from_secs_f64);
+            play(Arc::new(Disk), &scene, headless, duration, snapshot, record)
+        }
+        Some(Command::Check { scenes }) => Ok(check(&scenes)),
+        Some(Command::Render { scene, frames, out, fps, size, replay }) => {
+            if let Some(f) = fps
+                && !(f.is_finite() && (1.0..=480.0).contains(&f))
+            {
+                anyhow::bail!("--fps {f}: must be between 1 and 480, as a scene's fps");
+            }
+            let opts = RenderOptions { frames, out, fps, size, progress: true, replay };
+            let r = app::offline::render(&Disk, &scene, &opts)?;
+            println!(
+                "rendered {} frames ({}x{} at {} fps) to {} in {:.1} s; contact sheet: {}",
+                r.frames,
+                r.size[0],
+                r.size[1],
+                r.fps,
+                opts.out.display(),
+                r.seconds,
+                r.contact_sheet.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Monitor { osc, midi, serial, duration }) => {
+            let opts =
+                app::monitor::MonitorOptions { osc, midi, serial, duration: duration.map(Duration::from_secs_f64) };
+            app::monitor::run(&opts, stop_flag())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Devices) => {
+            print!("{}", app::devices::report());
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Schema) => {
+            println!("{}", serde_json::to_string_pretty(&scene::file::json_schema()).context("schema")?);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn play(
+    files: Arc<dyn Files>,
+    scene: &Path,
+    headless: bool,
+    duration: Option<Duration>,
+    snapshot: Option<PathBuf>,
+    record: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    let stop = stop_flag();
+    if headless {
+        let opts = LiveOptions { duration, snapshot, watch: true, record };
+        app::live::run_headless(files, scene, &opts, stop)?;
+    } else {
+        if !app::window::display_available() {
+            return Err(AppError::no_display().into());
+        }
+        let loaded = app::window::load(files.as_ref(), scene)?;
+        app::window::run_window(files, loaded, WindowOptions { duration, record }, stop)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `quai` alone: the bundled demo in a window, or a short preview on disk when there is no display.
+fn demo() -> anyhow::Result<ExitCode> {
+    let files: Arc<dyn Files> = Arc::new(quai::bundled::files());
+    let path = Path::new(quai::bundled::DEMO);
+    if app::window::display_available() {
+        return play(files, path, false, None, None, None);
+    }
+    let out = PathBuf::from("quai-preview");
+    eprintln!("no display found: rendering a 120-frame preview of the bundled demo instead");
+    let opts = RenderOptions {
+        frames: 120,
+        out: out.clone(),
+        fps: None,
+        size: Some([640, 360]),
+        progress: true,
+        replay: None,
+    };
+    let r = app::offline::render(files.as_ref(), path, &opts)?;
+    println!(
+        "preview: {} frames in {}/ (open {} for an overview); with a display, `quai` opens a window",
+        r.frames,
+        out.display(),
+        r.contact_sheet.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check(scenes: &[PathBuf]) -> ExitCode {
+    let mut failed = false;
+    for path in scenes {
+        match scene::load(path) {
+            Ok(s) => println!("{}: ok ({} layers, {} parameters)", path.display(), s.layers.len(), s.params.len()),
+            Err(e) => {
+                failed = true;
+                eprintln!("{e}\n");
+            }
+        }
+    }
+    if failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}

@@ -1,0 +1,226 @@
+//! The scene file as written: serde structs that stay close to the TOML text and keep spans, so the
+//! validator (validate.rs) can point at the exact key or value. Also the source of `quai schema`.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_spanned::Spanned;
+
+mod inputs;
+mod values;
+
+pub use inputs::*;
+pub use values::*;
+
+/// A whole scene file (the root file or an include). Only used for the JSON Schema: the loader
+/// reads each section on its own (see load.rs) so one bad entry does not hide problems in another.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "quai scene", description = "A quai scene file (TOML). See scenes/README.md.")]
+pub struct SceneFile {
+    /// Other scene files to merge in, relative to this file. Their params, layers and outputs come
+    /// before this file's own.
+    #[serde(default)]
+    pub include: Vec<String>,
+    /// Show settings; only in the main scene file.
+    pub show: Option<ShowFile>,
+    /// Named parameters that shaders, inputs and cues address by name.
+    #[serde(default)]
+    pub params: BTreeMap<String, ParamFile>,
+    /// Layers, bottom first.
+    #[serde(default)]
+    pub layers: Vec<LayerFile>,
+    /// Outputs (for now: at most one window).
+    #[serde(default)]
+    pub outputs: Vec<OutputFile>,
+    /// Sensor and controller inputs: OSC, MIDI, serial.
+    #[serde(default)]
+    pub inputs: Vec<InputFile>,
+    /// Input values → parameters.
+    #[serde(default)]
+    pub mappings: Vec<MappingFile>,
+    /// Thresholds on input values that fire named triggers.
+    #[serde(default)]
+    pub triggers: Vec<TriggerFile>,
+}
+
+/// `[show]`
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShowFile {
+    /// Name of the show, shown in the window title and logs. Default: the file name.
+    #[schemars(with = "Option<String>")]
+    pub name: Option<Spanned<String>>,
+    /// Canvas size in pixels, `[width, height]`; every layer is drawn into it. Default [1280, 720].
+    #[schemars(with = "Option<Size>")]
+    pub canvas: Option<Spanned<Size>>,
+    /// Frames per second for offline rendering and headless runs; windows follow the display. Default 60.
+    #[schemars(with = "Option<f64>", range(min = 1, max = 480))]
+    pub fps: Option<Spanned<f64>>,
+    /// Background colour: `"#rrggbb"`, `"#rrggbbaa"` or `[r, g, b]` / `[r, g, b, a]` in 0..1.
+    #[schemars(with = "Option<Color>")]
+    pub background: Option<Spanned<Color>>,
+}
+
+/// `[params.NAME]`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParamFile {
+    /// Starting value. Default: `min`, or 0.
+    #[schemars(with = "Option<f64>")]
+    pub default: Option<Spanned<f64>>,
+    /// Lowest value. Default 0.
+    #[schemars(with = "Option<f64>")]
+    pub min: Option<Spanned<f64>>,
+    /// Highest value. Default 1.
+    #[schemars(with = "Option<f64>")]
+    pub max: Option<Spanned<f64>>,
+    /// Unit shown in the console and logs ("Hz", "m", "%").
+    #[schemars(with = "Option<String>")]
+    pub unit: Option<Spanned<String>>,
+    /// Smoothing time in seconds: how long a change takes to mostly arrive (exponential lag). Default 0.
+    #[schemars(with = "Option<f64>", range(min = 0))]
+    pub smoothing: Option<Spanned<f64>>,
+    /// When several mappings drive this parameter: `last` (default), `max` or `sum`.
+    #[schemars(with = "Option<Combine>")]
+    pub combine: Option<Spanned<Combine>>,
+}
+
+/// `[[layers]]`: what it draws is given by `shader`, `image` or `color`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LayerFile {
+    /// Unique layer name.
+    #[schemars(with = "String")]
+    pub name: Option<Spanned<String>>,
+    /// A WGSL file defining `fn shade(uv: vec2<f32>) -> vec4<f32>`, relative to this scene file.
+    #[schemars(with = "Option<String>")]
+    pub shader: Option<Spanned<String>>,
+    /// A PNG or JPEG image, relative to this scene file. On a shader layer it is the shader's texture.
+    #[schemars(with = "Option<String>")]
+    pub image: Option<Spanned<String>>,
+    /// Solid colour (solid layers), image tint or shader `layer.color`.
+    #[schemars(with = "Option<Color>")]
+    pub color: Option<Spanned<Color>>,
+    /// 0..1. Default 1.
+    #[schemars(with = "Option<f64>", range(min = 0, max = 1))]
+    pub opacity: Option<Spanned<f64>>,
+    /// How the layer combines with what is below. Default normal.
+    #[schemars(with = "Option<Blend>")]
+    pub blend: Option<Spanned<Blend>>,
+    /// How an image fits the layer size. Default contain.
+    #[schemars(with = "Option<Fit>")]
+    pub fit: Option<Spanned<Fit>>,
+    /// Layer size in canvas pixels `[w, h]`. Default: the canvas (images: fitted into it).
+    #[schemars(with = "Option<Size>")]
+    pub size: Option<Spanned<Size>>,
+    /// Offset of the layer centre from the canvas centre in pixels `[x, y]`, y down. Default [0, 0].
+    #[schemars(with = "Option<[f64; 2]>")]
+    pub position: Option<Spanned<[f64; 2]>>,
+    /// Scale about the layer centre: a number or `[x, y]`. Default 1.
+    #[schemars(with = "Option<Scale>")]
+    pub scale: Option<Spanned<Scale>>,
+    /// Rotation about the layer centre in degrees, clockwise. Default 0.
+    #[schemars(with = "Option<f64>")]
+    pub rotation: Option<Spanned<f64>>,
+    /// Whether the layer is drawn. Default true.
+    #[schemars(with = "Option<bool>")]
+    pub visible: Option<Spanned<bool>>,
+    /// Shader uniforms, read in WGSL as `params.uniform_name`: `uniform_name = "param_name"` follows
+    /// a parameter, `uniform_name = 6.0` is a constant.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, BindValue>")]
+    pub bind: BTreeMap<Spanned<String>, Spanned<BindValue>>,
+}
+
+/// `[[outputs]]`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutputFile {
+    /// Output name.
+    #[schemars(with = "String")]
+    pub name: Option<Spanned<String>>,
+    /// Output kind; only "window" so far.
+    #[schemars(with = "Option<OutputKind>")]
+    pub kind: Option<Spanned<OutputKind>>,
+    /// Monitor by name (a substring, case-insensitive) or by index (0 = first).
+    #[schemars(with = "Option<Monitor>")]
+    pub monitor: Option<Spanned<Monitor>>,
+    /// Borderless fullscreen on the chosen monitor. Default false.
+    #[schemars(with = "Option<bool>")]
+    pub fullscreen: Option<Spanned<bool>>,
+    /// Window size `[w, h]` when not fullscreen. Default: the canvas size.
+    #[schemars(with = "Option<Size>")]
+    pub size: Option<Spanned<Size>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputKind {
+    Window,
+}
+
+/// Blend modes, all on premultiplied colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Blend {
+    #[default]
+    Normal,
+    Add,
+    Multiply,
+    Screen,
+}
+
+/// How an image fills its layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Fit {
+    /// Whole image visible, aspect kept.
+    #[default]
+    Contain,
+    /// Layer filled, aspect kept, edges cropped.
+    Cover,
+    /// Layer filled, aspect ignored.
+    Stretch,
+}
+
+/// JSON Schema of the scene format (`quai schema`).
+/// Optional keys are simply optional: no `null` alternatives (TOML has no null, and `anyOf [T, null]`
+/// turns one bad value into a vague "not valid under any of the schemas" in editors).
+pub fn json_schema() -> serde_json::Value {
+    let mut schema = serde_json::to_value(schemars::schema_for!(SceneFile)).unwrap_or_default();
+    drop_null(&mut schema);
+    schema
+}
+
+fn drop_null(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    let Value::Object(map) = v else {
+        if let Value::Array(items) = v {
+            items.iter_mut().for_each(drop_null);
+        }
+        return;
+    };
+    // "type": ["number", "null"] → "number"
+    if let Some(Value::Array(types)) = map.get_mut("type") {
+        types.retain(|t| t != "null");
+        if types.len() == 1 {
+            let only = types[0].clone();
+            map.insert("type".into(), only);
+        }
+    }
+    // "anyOf": [T, {"type": "null"}] → T, keeping this level's description
+    if let Some(Value::Array(alts)) = map.get("anyOf") {
+        let rest: Vec<Value> = alts.iter().filter(|a| a.get("type") != Some(&Value::from("null"))).cloned().collect();
+        if rest.len() == 1 && rest.len() < alts.len() {
+            map.remove("anyOf");
+            if let Value::Object(inner) = &rest[0] {
+                for (k, val) in inner {
+                    map.entry(k.clone()).or_insert_with(|| val.clone());
+                }
+            }
+        }
+    }
+    map.values_mut().for_each(drop_null);
+}

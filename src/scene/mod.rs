@@ -1,0 +1,38 @@
+//! Scene files: the TOML format (file.rs, serde with spans), loading with includes (load.rs),
+//! validation into the typed `Scene` (validate.rs), WGSL composition (shader.rs), diagnostics
+//! (diag.rs) and the hot-reload watcher (watch.rs). Loading runs on the loader thread; the render
+//! thread only ever receives finished, valid scenes.
+
+pub mod diag;
+pub mod file;
+pub mod load;
+pub mod model;
+pub mod shader;
+pub mod source;
+pub mod validate;
+pub mod watch;
+
+use std::path::Path;
+
+pub use diag::{Diagnostic, Location, SceneErrors};
+pub use model::*;
+pub use source::{Disk, Files, MemoryFiles};
+
+/// Load and validate a scene from the disk.
+pub fn load(path: &Path) -> Result<Scene, SceneErrors> {
+    load_from(&Disk, path)
+}
+
+/// Load and validate a scene from any file source.
+pub fn load_from(files: &dyn Files, path: &Path) -> Result<Scene, SceneErrors> {
+    let path = source::normalize(path);
+    let parsed = load::parse(files, &path);
+    validate::validate(files, &path, parsed)
+}
+
+/// Load a scene from TOML text alone (no includes, shaders or images can be read): for tests and fuzzing.
+pub fn load_str(path: &Path, text: &str) -> Result<Scene, SceneErrors> {
+    let mut files = MemoryFiles::new();
+    files.insert(path, text.as_bytes().to_vec());
+    load_from(&files, path)
+}

@@ -1,0 +1,229 @@
+//! The validated scene: typed ids, resolved paths, decoded images and compiled shaders, ready for the
+//! renderer. Built by validate.rs; immutable once built (hot reload builds a new one).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub use super::file::{Blend, Combine, Curve, Edge, Fit, Monitor, SerialProtocol};
+pub use super::shader::ShaderProgram;
+
+/// Index of a parameter in `Scene::params`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ParamId(pub usize);
+
+#[derive(Debug, Clone)]
+pub struct Scene {
+    pub name: String,
+    /// The main scene file.
+    pub path: PathBuf,
+    /// Canvas size the scene is authored for; positions and sizes are in these pixels.
+    pub canvas: [u32; 2],
+    pub fps: f64,
+    pub background: [f32; 4],
+    pub params: Vec<ParamDef>,
+    /// Bottom first.
+    pub layers: Vec<Layer>,
+    pub window: Option<WindowOutput>,
+    pub inputs: Vec<Input>,
+    pub mappings: Vec<Mapping>,
+    pub triggers: Vec<Trigger>,
+    /// Every file read to build this scene (scene files, includes, shaders, images): what hot reload watches.
+    pub files: Vec<PathBuf>,
+}
+
+impl Scene {
+    pub fn param(&self, name: &str) -> Option<ParamId> {
+        self.params.iter().position(|p| p.name == name).map(ParamId)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamDef {
+    pub name: String,
+    pub default: f32,
+    pub min: f32,
+    pub max: f32,
+    pub unit: String,
+    /// Seconds; 0 = changes arrive at once.
+    pub smoothing: f32,
+    /// How several mappings into this parameter combine.
+    pub combine: Combine,
+}
+
+#[derive(Debug, Clone)]
+pub struct Layer {
+    pub name: String,
+    pub kind: LayerKind,
+    pub program: Arc<ShaderProgram>,
+    pub image: Option<Arc<ImageData>>,
+    pub color: [f32; 4],
+    pub opacity: f32,
+    pub blend: Blend,
+    pub fit: Fit,
+    pub visible: bool,
+    /// Explicit size in canvas pixels; `None` = the canvas (images: fitted into it).
+    pub size: Option<[f32; 2]>,
+    pub position: [f32; 2],
+    pub scale: [f32; 2],
+    /// Degrees, clockwise.
+    pub rotation: f32,
+    /// What feeds each uniform of `program.uniforms`, same order.
+    pub bindings: Vec<Binding>,
+}
+
+/// The source of one shader uniform.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Binding {
+    Param(ParamId),
+    Constant(f32),
+}
+
+impl Binding {
+    /// The uniform's value given the current parameter values.
+    pub fn value(self, params: &[f32]) -> f32 {
+        match self {
+            Binding::Param(id) => params.get(id.0).copied().unwrap_or(0.0),
+            Binding::Constant(v) => v,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LayerKind {
+    Shader(PathBuf),
+    Image(PathBuf),
+    Solid,
+}
+
+/// A decoded image, RGBA8, straight alpha.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ImageData {
+    pub path: PathBuf,
+    pub width: u32,
+    pub height: u32,
+    pub rgba: Vec<u8>,
+}
+
+impl std::fmt::Debug for ImageData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ImageData({}, {}x{})", self.path.display(), self.width, self.height)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowOutput {
+    pub name: String,
+    pub monitor: Option<Monitor>,
+    pub fullscreen: bool,
+    pub size: Option<[u32; 2]>,
+}
+
+/// A sensor or controller source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Input {
+    pub name: String,
+    pub kind: InputKind,
+    /// Capacity of its event queue (events between two frames).
+    pub queue: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum InputKind {
+    Osc {
+        bind: std::net::SocketAddr,
+        /// Allowed senders (empty = any).
+        allow: crate::input::osc::AllowList,
+        /// Where to send parameter feedback.
+        feedback: Option<std::net::SocketAddr>,
+    },
+    Midi {
+        port: Monitor,
+        /// 1..=16; `None` = all channels.
+        channel: Option<u8>,
+        /// MIDI output port for feedback (controller LEDs).
+        feedback: Option<String>,
+    },
+    Serial {
+        /// As written: a path or `usb:VID:PID[:SERIAL]`.
+        port: String,
+        baud: u32,
+        protocol: SerialProtocol,
+        columns: Vec<String>,
+        max_line: usize,
+    },
+}
+
+/// Which value of an input's events a mapping or trigger reads.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Selector {
+    /// An OSC address or address pattern, and the argument index.
+    Osc {
+        pattern: String,
+        arg: usize,
+    },
+    /// MIDI control change (7-bit).
+    Cc(u8),
+    /// MIDI 14-bit control change: controller 0..31 (MSB) paired with controller + 32 (LSB).
+    Cc14(u8),
+    /// Velocity of one note (0 when released).
+    Note(u8),
+    /// The number of the last note played.
+    AnyNote,
+    /// Pitch bend, -8192..8191.
+    Bend,
+    Program,
+    /// A named value of a serial line (`dist 412`) or CSV column.
+    Value(String),
+}
+
+impl Selector {
+    /// The range a raw value of this kind usually spans: the default `in` of a mapping.
+    pub fn default_range(&self) -> [f64; 2] {
+        match self {
+            Selector::Osc { .. } => [0.0, 1.0],
+            Selector::Cc(_) | Selector::Note(_) | Selector::AnyNote | Selector::Program => [0.0, 127.0],
+            Selector::Cc14(_) => [0.0, 16383.0],
+            Selector::Bend => [-8192.0, 8191.0],
+            Selector::Value(_) => [0.0, 1023.0],
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mapping {
+    /// Index into `Scene::inputs`.
+    pub input: usize,
+    pub selector: Selector,
+    pub param: ParamId,
+    pub input_range: [f64; 2],
+    pub output_range: [f32; 2],
+    pub clamp: bool,
+    pub invert: bool,
+    pub curve: Curve,
+    /// 0..0.5 of the normalised range snapped at each end.
+    pub deadzone: f32,
+    pub filter: Filter,
+}
+
+/// Smoothing applied to a mapping's values as events arrive.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Filter {
+    None,
+    /// Exponential lag with this time constant, seconds.
+    Lag(f32),
+    OneEuro {
+        min_cutoff: f32,
+        beta: f32,
+        d_cutoff: f32,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trigger {
+    pub name: String,
+    pub input: usize,
+    pub selector: Selector,
+    pub above: f64,
+    pub below: f64,
+    pub edge: Edge,
+}

@@ -1,0 +1,239 @@
+//! Stage two: the parsed file model (load.rs) becomes a `Scene`. Every entry is checked; names are
+//! resolved to ids; shaders are compiled and images decoded. All problems are collected.
+//! This file: the context, [show], [params.*], [[outputs]]; layers.rs: [[layers]].
+
+mod inputs;
+mod layers;
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_spanned::Spanned;
+
+use super::diag::{Diagnostic, SceneErrors};
+use super::file::{OutputFile, Size};
+use super::load::{At, FileId, Parsed};
+use super::model::*;
+use super::source::Files;
+
+pub(super) const MAX_TEXTURE: u32 = 8192;
+
+pub(super) struct Ctx<'a> {
+    files: &'a dyn Files,
+    parsed: &'a Parsed,
+    diags: Vec<Diagnostic>,
+    read: Vec<PathBuf>,
+    /// Compiled shaders by (file, uniforms); `None` = failed (reported once, not once per layer).
+    programs: HashMap<(PathBuf, Vec<String>), Option<Arc<ShaderProgram>>>,
+    images: HashMap<PathBuf, Option<Arc<ImageData>>>,
+    /// What is being checked (" in layer `x`"), appended to range errors.
+    context: String,
+}
+
+impl Ctx<'_> {
+    pub(super) fn err(
+        &mut self,
+        file: FileId,
+        span: Range<usize>,
+        msg: impl Into<String>,
+        hint: impl Into<Option<String>>,
+    ) {
+        let d = Diagnostic::new(msg).at(&self.parsed.sources[file], span);
+        self.diags.push(match hint.into() {
+            Some(h) => d.hint(h),
+            None => d,
+        });
+    }
+
+    /// A number that must be finite and within `lo..=hi`.
+    pub(super) fn ranged(&mut self, file: FileId, v: &Spanned<f64>, what: &str, lo: f64, hi: f64) -> Option<f32> {
+        let x = *v.get_ref();
+        if !x.is_finite() || x < lo || x > hi {
+            self.err(
+                file,
+                v.span(),
+                format!("{what} {x} is out of range{}", self.context),
+                format!("{what} must be between {lo} and {hi}"),
+            );
+            return None;
+        }
+        Some(x as f32)
+    }
+}
+
+pub fn validate(files: &dyn Files, path: &Path, parsed: Parsed) -> Result<Scene, SceneErrors> {
+    let mut cx = Ctx {
+        files,
+        parsed: &parsed,
+        diags: Vec::new(),
+        read: Vec::new(),
+        programs: HashMap::new(),
+        images: HashMap::new(),
+        context: String::new(),
+    };
+
+    // [show]
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scene".into());
+    let (mut name, mut canvas, mut fps, mut background) = (stem, [1280, 720], 60.0, [0.0, 0.0, 0.0, 1.0]);
+    if let Some(At { file, value: show, .. }) = &parsed.show {
+        let file = *file;
+        if let Some(n) = &show.name {
+            name = n.get_ref().clone();
+        }
+        if let Some(c) = &show.canvas {
+            canvas = check_size(&mut cx, file, c, "canvas").unwrap_or(canvas);
+        }
+        if let Some(f) = &show.fps {
+            fps = cx.ranged(file, f, "fps", 1.0, 480.0).map(f64::from).unwrap_or(fps);
+        }
+        if let Some(b) = &show.background {
+            background = b.get_ref().0;
+        }
+    }
+
+    // [params.*]
+    let mut params: Vec<ParamDef> = Vec::new();
+    let mut param_at: Vec<(FileId, Range<usize>)> = Vec::new();
+    for At { file, value: (pname, p), .. } in &parsed.params {
+        let file = *file;
+        let n = pname.get_ref();
+        if let Some(why) = bad_identifier(n) {
+            cx.err(
+                file,
+                pname.span(),
+                format!("parameter name `{n}` is not a valid name"),
+                format!("{why}; use letters, digits and _, starting with a letter, e.g. `light_level`"),
+            );
+        }
+        if let Some(first) = params.iter().position(|q| &q.name == n) {
+            let (ff, fs) = param_at[first].clone();
+            let (l, c) = parsed.sources[ff].line_col(fs.start);
+            cx.err(
+                file,
+                pname.span(),
+                format!("parameter `{n}` is declared twice"),
+                format!("first declared at {}:{l}:{c}", parsed.sources[ff].path.display()),
+            );
+            continue;
+        }
+        let min = p.min.as_ref().and_then(|v| cx.ranged(file, v, "min", -1e12, 1e12)).unwrap_or(0.0);
+        let max = p.max.as_ref().and_then(|v| cx.ranged(file, v, "max", -1e12, 1e12)).unwrap_or(1.0_f32.max(min + 1.0));
+        if min >= max {
+            let span = p.max.as_ref().or(p.min.as_ref()).map(|s| s.span()).unwrap_or(pname.span());
+            cx.err(
+                file,
+                span,
+                format!("parameter `{n}`: min ({min}) must be below max ({max})"),
+                "swap them, or widen the range".to_string(),
+            );
+        }
+        let default = match &p.default {
+            Some(d) => cx.ranged(file, d, &format!("default of `{n}`"), min as f64, max as f64).unwrap_or(min),
+            None => min.max(0.0_f32.min(max)),
+        };
+        let smoothing = p.smoothing.as_ref().and_then(|s| cx.ranged(file, s, "smoothing", 0.0, 3600.0)).unwrap_or(0.0);
+        params.push(ParamDef {
+            name: n.clone(),
+            default,
+            min,
+            max,
+            unit: p.unit.as_ref().map(|u| u.get_ref().clone()).unwrap_or_default(),
+            smoothing,
+            combine: p.combine.as_ref().map(|c| *c.get_ref()).unwrap_or_default(),
+        });
+        param_at.push((file, pname.span()));
+    }
+
+    let layers = layers::check(&mut cx, &params);
+    cx.context.clear();
+    let (inputs, mappings, triggers) = inputs::check(&mut cx, &params);
+
+    // [[outputs]]
+    let mut window = None;
+    for (i, At { file, span, value: o, .. }) in parsed.outputs.iter().enumerate() {
+        if i > 0 {
+            cx.err(
+                *file,
+                span.clone(),
+                "only one window output is supported so far",
+                "remove the extra [[outputs]] entries".to_string(),
+            );
+            continue;
+        }
+        window = check_output(&mut cx, *file, span, o);
+    }
+
+    let mut files_read = parsed.files.clone();
+    files_read.append(&mut cx.read);
+    if !cx.diags.is_empty() || !parsed.diagnostics.is_empty() {
+        let mut diagnostics = parsed.diagnostics.clone();
+        diagnostics.append(&mut cx.diags);
+        // Report in reading order: files as they were read, then line and column.
+        let order = |d: &Diagnostic| {
+            d.location.as_ref().map(|l| {
+                let file = files_read.iter().position(|f| *f == l.path).unwrap_or(usize::MAX);
+                (file, l.line, l.col)
+            })
+        };
+        diagnostics.sort_by_key(|d| order(d).unwrap_or((usize::MAX, 0, 0)));
+        return Err(SceneErrors { diagnostics, files: files_read });
+    }
+    Ok(Scene {
+        name,
+        path: path.to_path_buf(),
+        canvas,
+        fps,
+        background,
+        params,
+        layers,
+        window,
+        inputs,
+        mappings,
+        triggers,
+        files: files_read,
+    })
+}
+
+fn check_output(cx: &mut Ctx, file: FileId, span: &Range<usize>, o: &OutputFile) -> Option<WindowOutput> {
+    let Some(name) = &o.name else {
+        cx.err(file, span.clone(), "output has no `name`", "add `name = \"main\"`".to_string());
+        return None;
+    };
+    let size = o.size.as_ref().and_then(|s| check_size(cx, file, s, "window size"));
+    Some(WindowOutput {
+        name: name.get_ref().clone(),
+        monitor: o.monitor.as_ref().map(|m| m.get_ref().clone()),
+        fullscreen: o.fullscreen.as_ref().map(|f| *f.get_ref()).unwrap_or(false),
+        size,
+    })
+}
+
+pub(super) fn check_size(cx: &mut Ctx, file: FileId, s: &Spanned<Size>, what: &str) -> Option<[u32; 2]> {
+    let Size([w, h]) = *s.get_ref();
+    if !(1..=MAX_TEXTURE).contains(&w) || !(1..=MAX_TEXTURE).contains(&h) {
+        cx.err(
+            file,
+            s.span(),
+            format!("{what} {w}x{h} is out of range"),
+            format!("width and height must be 1..{MAX_TEXTURE} pixels"),
+        );
+        return None;
+    }
+    Some([w, h])
+}
+
+/// Why `s` is not a name usable in WGSL and in OSC/console addresses, if it is not.
+pub(super) fn bad_identifier(s: &str) -> Option<&'static str> {
+    let mut chars = s.chars();
+    match chars.next() {
+        None => Some("it is empty"),
+        Some(c) if c.is_ascii_digit() => Some("names cannot start with a digit"),
+        Some(c) if !c.is_ascii_alphabetic() => Some("names start with a letter"),
+        _ if !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+            Some("only letters a-z, digits and _ are allowed (no spaces, dashes or dots)")
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,119 @@
+//! Hot reload: watches every file a scene was built from and, when one is saved, loads the scene
+//! again on this module's loader thread and hands the result (prepared further by the caller's
+//! closure, e.g. GPU pipelines) to the render thread through a channel. The render thread swaps at a
+//! frame boundary; a broken edit arrives as an error and the last good scene keeps running.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use notify::{RecursiveMode, Watcher as _};
+
+use super::{Files, Scene, SceneErrors, load_from};
+
+/// What the loader thread reports after a change on disk.
+pub enum Update<R> {
+    /// The edited scene loaded and was prepared; `took` runs from the file event to ready.
+    Ready { value: R, took: Duration },
+    /// The edit does not load; the message lists every problem.
+    Failed(String),
+}
+
+/// A running watcher; dropping it stops the loader thread.
+pub struct SceneWatcher<R> {
+    pub updates: Receiver<Update<R>>,
+    _stop: mpsc::Sender<()>,
+}
+
+/// How long to wait for an editor to finish writing (several events per save) before reloading.
+const SETTLE: Duration = Duration::from_millis(20);
+
+impl<R: Send + 'static> SceneWatcher<R> {
+    /// Watch `files` (those the current scene was built from) and reload `path` when any changes.
+    pub fn spawn(
+        files_source: Arc<dyn Files>,
+        path: PathBuf,
+        files: &[PathBuf],
+        mut prepare: impl FnMut(Scene) -> Result<R, String> + Send + 'static,
+    ) -> notify::Result<Self> {
+        let (event_tx, event_rx) = mpsc::channel::<notify::Result<notify::Event>>();
+        let mut watcher = notify::recommended_watcher(event_tx)?;
+        let (update_tx, updates) = mpsc::sync_channel(4);
+        let (stop, stop_rx) = mpsc::channel::<()>();
+        let mut watched = WatchSet::default();
+        watched.update(&mut watcher, files);
+        std::thread::Builder::new()
+            .name("quai-loader".into())
+            .spawn(move || {
+                loop {
+                    if !matches!(stop_rx.try_recv(), Err(mpsc::TryRecvError::Empty)) {
+                        return;
+                    }
+                    let first = match event_rx.recv_timeout(Duration::from_millis(200)) {
+                        Ok(Ok(ev)) if watched.touches(&ev) => Instant::now(),
+                        Ok(Err(e)) => {
+                            tracing::warn!("file watcher: {e}");
+                            continue;
+                        }
+                        Ok(Ok(_)) | Err(RecvTimeoutError::Timeout) => continue,
+                        Err(RecvTimeoutError::Disconnected) => return,
+                    };
+                    // Let the save settle: editors write, rename and touch in bursts.
+                    while let Ok(_ev) = event_rx.recv_timeout(SETTLE) {}
+                    let update = match load_from(files_source.as_ref(), &path) {
+                        Ok(scene) => {
+                            watched.update(&mut watcher, &scene.files);
+                            match prepare(scene) {
+                                Ok(value) => Update::Ready { value, took: first.elapsed() },
+                                Err(msg) => Update::Failed(msg),
+                            }
+                        }
+                        Err(SceneErrors { diagnostics, files }) => {
+                            watched.update(&mut watcher, &files);
+                            Update::Failed(SceneErrors { diagnostics, files: vec![] }.to_string())
+                        }
+                    };
+                    if update_tx.send(update).is_err() {
+                        return;
+                    }
+                }
+            })
+            .map_err(|e| notify::Error::generic(&format!("cannot start the loader thread: {e}")))?;
+        Ok(Self { updates, _stop: stop })
+    }
+}
+
+/// The files of the scene, and the directories watched for them (watching a directory survives
+/// editors that save by writing a new file and renaming it over the old one).
+#[derive(Default)]
+struct WatchSet {
+    files: HashSet<PathBuf>,
+    dirs: HashSet<PathBuf>,
+}
+
+impl WatchSet {
+    fn update(&mut self, watcher: &mut notify::RecommendedWatcher, files: &[PathBuf]) {
+        self.files = files.iter().map(|f| absolute(f)).collect();
+        let dirs: HashSet<PathBuf> =
+            self.files.iter().filter_map(|f| f.parent().map(Path::to_path_buf)).filter(|d| d.is_dir()).collect();
+        for gone in self.dirs.difference(&dirs) {
+            let _ = watcher.unwatch(gone);
+        }
+        for new in dirs.difference(&self.dirs) {
+            if let Err(e) = watcher.watch(new, RecursiveMode::NonRecursive) {
+                tracing::warn!("cannot watch {}: {e}", new.display());
+            }
+        }
+        self.dirs = dirs;
+    }
+
+    fn touches(&self, ev: &notify::Event) -> bool {
+        !ev.kind.is_access() && ev.paths.iter().any(|p| self.files.contains(&absolute(p)))
+    }
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).map(|p| super::source::normalize(&p)).unwrap_or_else(|_| p.to_path_buf())
+}

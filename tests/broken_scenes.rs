@@ -1,0 +1,440 @@
+//! The broken-scene corpus: every `tests/broken/*.toml` whose name does not start with `_` is a
+//! scene with one deliberate error class (or, for the "all errors at once" cases, a few independent
+//! errors). Each case states where every diagnostic must point (file, line, column), what its
+//! message must say and, where it matters, what its hint must say.
+//!
+//! Naming convention: files starting with `_` are helpers (includes, a shader that compiles, a file
+//! that is not an image); they are not cases and may even load on their own. Shaders named after a
+//! case (`NAME.wgsl`) belong to that case.
+//!
+//! A case that reveals a loader bug is fixed in the loader, never by weakening the expectation.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use quai::scene::{self, Diagnostic, SceneErrors};
+
+/// Where the corpus lives, relative to the crate root.
+const CORPUS: &str = "tests/broken";
+
+/// What one diagnostic must look like.
+#[derive(Debug, Clone, Copy)]
+struct Expect {
+    /// The file the diagnostic points into, relative to tests/broken/.
+    file: &'static str,
+    /// 1-based line and column; `None`: anywhere in `file`.
+    at: Option<(usize, usize)>,
+    /// A substring of the message.
+    message: &'static str,
+    /// A substring of the hint, which must then be present.
+    hint: Option<&'static str>,
+}
+
+/// A diagnostic at `file:line:col` whose message contains `message`.
+const fn at(file: &'static str, line: usize, col: usize, message: &'static str) -> Expect {
+    Expect { file, at: Some((line, col)), message, hint: None }
+}
+
+/// A diagnostic somewhere in `file` whose message contains `message`.
+const fn in_file(file: &'static str, message: &'static str) -> Expect {
+    Expect { file, at: None, message, hint: None }
+}
+
+impl Expect {
+    /// ...and whose hint contains `hint`.
+    const fn hint(self, hint: &'static str) -> Expect {
+        Expect { hint: Some(hint), ..self }
+    }
+}
+
+fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(CORPUS)
+}
+
+fn load_case(name: &str) -> Result<scene::Scene, SceneErrors> {
+    scene::load(&corpus_dir().join(name))
+}
+
+/// Load `name`, which must fail with exactly the diagnostics `expected`, in that order.
+fn check(name: &str, expected: &[Expect]) {
+    let errors = match load_case(name) {
+        Ok(_) => panic!("{CORPUS}/{name} loaded, but it is a broken scene"),
+        Err(e) => e,
+    };
+    let shown = format!("{errors}");
+    assert_eq!(
+        errors.diagnostics.len(),
+        expected.len(),
+        "{CORPUS}/{name}: expected {} diagnostic(s), got:\n{shown}",
+        expected.len()
+    );
+    for (i, (d, want)) in errors.diagnostics.iter().zip(expected).enumerate() {
+        check_one(d, want)
+            .unwrap_or_else(|why| panic!("{CORPUS}/{name}, diagnostic #{}: {why}\nall of them:\n{shown}", i + 1));
+    }
+}
+
+fn check_one(d: &Diagnostic, want: &Expect) -> Result<(), String> {
+    let loc = d.location.as_ref().ok_or_else(|| format!("no location; expected {}", want.file))?;
+    let want_path = Path::new(CORPUS).join(want.file);
+    if !loc.path.ends_with(&want_path) {
+        return Err(format!("points into {}, expected {}", loc.path.display(), want_path.display()));
+    }
+    if let Some((line, col)) = want.at
+        && (loc.line, loc.col) != (line, col)
+    {
+        return Err(format!("points at {}:{}, expected {line}:{col}", loc.line, loc.col));
+    }
+    if !d.message.contains(want.message) {
+        return Err(format!("message {:?} does not contain {:?}", d.message, want.message));
+    }
+    if let Some(h) = want.hint {
+        match &d.hint {
+            Some(got) if got.contains(h) => {}
+            got => return Err(format!("hint {got:?} does not contain {h:?}")),
+        }
+    }
+    Ok(())
+}
+
+/// One `#[test]` per case (so a failure names the case), plus
+/// `CASES`, the list of scene files the table covers.
+macro_rules! broken_scenes {
+    ($( $(#[$attr:meta])* $test:ident: $scene:literal => [$($expect:expr),+ $(,)?]; )+) => {
+        /// Every scene file covered by the table (a file may be covered by several tests).
+        const CASES: &[&str] = &[$($scene),+];
+        $(
+            $(#[$attr])*
+            #[test]
+            fn $test() {
+                check($scene, &[$($expect),+]);
+            }
+        )+
+    };
+}
+
+broken_scenes! {
+    // ---- TOML syntax ---------------------------------------------------------------------------
+
+    /// Case `toml_unclosed_string`: a string that never closes is a TOML syntax error, located.
+    toml_unclosed_string: "toml_unclosed_string.toml" => [
+        at("toml_unclosed_string.toml", 3, 17, "TOML syntax").hint("toml.io"),
+    ];
+    /// Case `toml_missing_equals`: `fps 30` (no `=`) is a TOML syntax error at the value.
+    toml_missing_equals: "toml_missing_equals.toml" => [
+        at("toml_missing_equals.toml", 4, 5, "expected `=`").hint("toml.io"),
+    ];
+
+    // ---- unknown keys --------------------------------------------------------------------------
+
+    /// Case `unknown_top_level_key`: `[[layer]]` is reported with "did you mean `layers`?".
+    unknown_top_level_key: "unknown_top_level_key.toml" => [
+        at("unknown_top_level_key.toml", 5, 3, "unknown top-level key `layer`").hint("did you mean `layers`?"),
+    ];
+    /// Case `unknown_layer_key`: `opactiy` in a layer, with "did you mean `opacity`?".
+    unknown_layer_key: "unknown_layer_key.toml" => [
+        at("unknown_layer_key.toml", 5, 1, "unknown key `opactiy`").hint("did you mean `opacity`?"),
+    ];
+    /// Case `unknown_show_key`: `backgound` in [show], with "did you mean `background`?".
+    unknown_show_key: "unknown_show_key.toml" => [
+        at("unknown_show_key.toml", 4, 1, "unknown key `backgound` in [show]").hint("did you mean `background`?"),
+    ];
+    /// Case `unknown_param_key`: `smoothin` in a parameter, with "did you mean `smoothing`?".
+    unknown_param_key: "unknown_param_key.toml" => [
+        at("unknown_param_key.toml", 5, 1, "unknown key `smoothin` in parameter `speed`")
+            .hint("did you mean `smoothing`?"),
+    ];
+
+    // ---- types and ranges ----------------------------------------------------------------------
+
+    /// Case `wrong_type_opacity`: `opacity = "half"` is a wrong type, located at the value.
+    wrong_type_opacity: "wrong_type_opacity.toml" => [
+        at("wrong_type_opacity.toml", 5, 11, "wrong type"),
+    ];
+    /// Case `wrong_type_opacity` (wording): the message should say a number is expected, in the
+    /// scene author's terms, not Rust's `f64`.
+    wrong_type_opacity_wording: "wrong_type_opacity.toml" => [
+        at("wrong_type_opacity.toml", 5, 11, "expected a number"),
+    ];
+    /// Case `opacity_out_of_range`: `opacity = 1.5`.
+    opacity_out_of_range: "opacity_out_of_range.toml" => [
+        at("opacity_out_of_range.toml", 5, 11, "opacity 1.5 is out of range").hint("between 0 and 1"),
+    ];
+    /// Case `fps_zero`: `fps = 0`.
+    fps_zero: "fps_zero.toml" => [
+        at("fps_zero.toml", 3, 7, "fps 0 is out of range").hint("between 1 and 480"),
+    ];
+    /// Case `fps_too_high`: `fps = 1000`.
+    fps_too_high: "fps_too_high.toml" => [
+        at("fps_too_high.toml", 4, 7, "fps 1000 is out of range").hint("between 1 and 480"),
+    ];
+    /// Case `canvas_zero_width`: `canvas = [0, 720]`.
+    canvas_zero_width: "canvas_zero_width.toml" => [
+        at("canvas_zero_width.toml", 3, 10, "canvas 0x720 is out of range").hint("1..8192"),
+    ];
+    /// Case `colour_bad_hex`: `"#12345g"` is not a hex colour.
+    colour_bad_hex: "colour_bad_hex.toml" => [
+        at("colour_bad_hex.toml", 3, 14, "invalid colour `#12345g`"),
+    ];
+    /// Case `colour_component_over_one`: `[0.2, 255, 0.4]` (components are 0..1).
+    colour_component_over_one: "colour_component_over_one.toml" => [
+        at("colour_component_over_one.toml", 4, 9, "colour component 255 is out of range"),
+    ];
+    /// Case `unknown_blend_mode`: `blend = "screne"`, with "did you mean `screen`?".
+    unknown_blend_mode: "unknown_blend_mode.toml" => [
+        at("unknown_blend_mode.toml", 5, 9, "unknown value `screne`").hint("did you mean `screen`?"),
+    ];
+    /// Case `param_min_not_below_max`: `min = 5.0`, `max = 2.0`.
+    param_min_not_below_max: "param_min_not_below_max.toml" => [
+        at("param_min_not_below_max.toml", 4, 7, "min (5) must be below max (2)"),
+    ];
+    /// Case `param_default_outside_range`: `default = 12.0` with max 10.
+    param_default_outside_range: "param_default_outside_range.toml" => [
+        at("param_default_outside_range.toml", 3, 11, "default of `level` 12 is out of range")
+            .hint("between 0 and 10"),
+    ];
+
+    // ---- layers and bindings -------------------------------------------------------------------
+
+    /// Case `duplicate_layer_name`: the second `bg`, with a hint pointing at the first.
+    duplicate_layer_name: "duplicate_layer_name.toml" => [
+        at("duplicate_layer_name.toml", 7, 8, "layer name `bg` is used twice")
+            .hint("duplicate_layer_name.toml:3:8"),
+    ];
+    /// Case `layer_nothing_to_draw`: a layer with no shader, image or colour.
+    layer_nothing_to_draw: "layer_nothing_to_draw.toml" => [
+        at("layer_nothing_to_draw.toml", 3, 8, "layer `empty` has nothing to draw").hint("shader = "),
+    ];
+    /// Case `bind_unknown_param`: `speed = "sped"`, with "did you mean `speed`?".
+    bind_unknown_param: "bind_unknown_param.toml" => [
+        at("bind_unknown_param.toml", 8, 18, "binds unknown parameter `sped`").hint("did you mean `speed`?"),
+    ];
+    /// Case `bind_uniform_reserved`: `target`, a WGSL reserved word that no hand-kept list had;
+    /// naga itself decides.
+    bind_uniform_reserved: "bind_uniform_reserved.toml" => [
+        at("bind_uniform_reserved.toml", 8, 10, "`target` cannot be a shader uniform name").hint("reserved word"),
+    ];
+    /// Case `fit_without_image`: `fit` on a solid layer is pointed at, not silently ignored.
+    fit_without_image: "fit_without_image.toml" => [
+        at("fit_without_image.toml", 5, 7, "`fit` applies to image layers").hint("remove `fit`"),
+    ];
+    /// Case `param_name_underscore`: parameter names start with a letter, as the hint has always said.
+    param_name_underscore: "param_name_underscore.toml" => [
+        at("param_name_underscore.toml", 2, 9, "`_hidden` is not a valid name").hint("start with a letter"),
+    ];
+    // ---- inputs, mappings, triggers ------------------------------------------------------------
+
+    /// Case `input_key_for_other_kind`: `baud` (serial) on an OSC input is pointed at.
+    input_key_for_other_kind: "input_key_for_other_kind.toml" => [
+        at("input_key_for_other_kind.toml", 5, 8, "`baud` does not apply to OSC input `phone`").hint("remove `baud`"),
+    ];
+    /// Case `mapping_unknown_input`: a misspelt input name, with "did you mean".
+    mapping_unknown_input: "mapping_unknown_input.toml" => [
+        at("mapping_unknown_input.toml", 10, 8, "unknown input `phnoe`").hint("did you mean `phone`?"),
+    ];
+    /// Case `mapping_unknown_param`: a mapping into a misspelt parameter, with "did you mean".
+    mapping_unknown_param: "mapping_unknown_param.toml" => [
+        at("mapping_unknown_param.toml", 11, 6, "mapping to unknown parameter `sped`").hint("did you mean `speed`?"),
+    ];
+    /// Case `mapping_bad_midi_selector`: `cc/200` is not a MIDI controller; the forms are listed.
+    mapping_bad_midi_selector: "mapping_bad_midi_selector.toml" => [
+        at("mapping_bad_midi_selector.toml", 9, 8, "not a MIDI value").hint("cc/0..127"),
+    ];
+    /// Case `mapping_empty_range`: `in = [5, 5]` cannot be mapped.
+    mapping_empty_range: "mapping_empty_range.toml" => [
+        at("mapping_empty_range.toml", 11, 6, "range [5, 5] is empty").hint("two different numbers"),
+    ];
+    /// Case `trigger_below_above`: below above `above` leaves no hysteresis.
+    trigger_below_above: "trigger_below_above.toml" => [
+        at("trigger_below_above.toml", 10, 9, "below (400) must not be above").hint("hysteresis"),
+    ];
+    /// Case `csv_without_columns`: protocol = "csv" needs the column names.
+    csv_without_columns: "csv_without_columns.toml" => [
+        at("csv_without_columns.toml", 5, 12, "csv needs `columns`").hint("columns = ["),
+    ];
+
+    /// Case `bind_uniform_keyword`: `fn` (a WGSL keyword) as a uniform name.
+    bind_uniform_keyword: "bind_uniform_keyword.toml" => [
+        at("bind_uniform_keyword.toml", 8, 10, "`fn` cannot be a shader uniform name").hint("WGSL keyword"),
+    ];
+    /// Case `bind_uniform_digit`: `2x` (starts with a digit) as a uniform name.
+    bind_uniform_digit: "bind_uniform_digit.toml" => [
+        at("bind_uniform_digit.toml", 5, 10, "`2x` cannot be a shader uniform name"),
+    ];
+    /// Case `bind_uniform_digit` (hint): the hint must say why `2x` is refused.
+    bind_uniform_digit_hint: "bind_uniform_digit.toml" => [
+        at("bind_uniform_digit.toml", 5, 10, "`2x` cannot be a shader uniform name").hint("with a digit"),
+    ];
+    /// Case `two_outputs`: a second [[outputs]] entry.
+    two_outputs: "two_outputs.toml" => [
+        at("two_outputs.toml", 10, 1, "only one window output").hint("remove the extra"),
+    ];
+
+    // ---- files: shaders, images, includes ------------------------------------------------------
+
+    /// Case `missing_shader`: `shader = "no_such_shader.wgsl"`, located at the path in the scene.
+    missing_shader: "missing_shader.toml" => [
+        at("missing_shader.toml", 4, 10, "cannot read shader").hint("relative to the scene file"),
+    ];
+    /// Case `missing_image`: `image = "no_such_image.png"`, located at the path in the scene.
+    missing_image: "missing_image.toml" => [
+        at("missing_image.toml", 4, 9, "cannot read image").hint("relative to the scene file"),
+    ];
+    /// Case `image_not_decodable`: `_not_an_image.png` is text, not an image.
+    image_not_decodable: "image_not_decodable.toml" => [
+        at("image_not_decodable.toml", 4, 9, "cannot decode image").hint("PNG or JPEG"),
+    ];
+    /// Case `missing_include`: `include = ["_no_such_include.toml"]`, located at the entry.
+    missing_include: "missing_include.toml" => [
+        at("missing_include.toml", 2, 12, "cannot read included scene file").hint("check the path"),
+    ];
+    /// Case `include_cycle`: include_cycle.toml → _include_cycle_b.toml → include_cycle.toml,
+    /// located at the include entry that closes the cycle.
+    include_cycle: "include_cycle.toml" => [
+        at("_include_cycle_b.toml", 2, 12, "include cycle").hint("remove one of these includes"),
+    ];
+    /// Case `show_in_include`: [show] in an included file, located in that file.
+    show_in_include: "show_in_include.toml" => [
+        at("_include_with_show.toml", 5, 2, "[show] belongs in the main scene file"),
+    ];
+
+    // ---- WGSL ----------------------------------------------------------------------------------
+
+    /// Case `wgsl_syntax_error`: a missing `;`, located in the .wgsl file at the shader's own
+    /// line:col (where naga meets the next token), not in the composed module.
+    wgsl_syntax_error: "wgsl_syntax_error.toml" => [
+        at("wgsl_syntax_error.wgsl", 5, 5, "expected `;`"),
+    ];
+    /// Case `wgsl_unbound_param`: `params.speeed` (a typo for the bound `speed`), mapped to the
+    /// .wgsl line, with a hint on how to bind it.
+    wgsl_unbound_param: "wgsl_unbound_param.toml" => [
+        at("wgsl_unbound_param.wgsl", 3, 32, "invalid field accessor `speeed`")
+            .hint("not bound on this layer"),
+    ];
+    /// Case `wgsl_let_type_mismatch`: `let x: f32 = uv;` (a vec2), mapped to the .wgsl line.
+    wgsl_let_type_mismatch: "wgsl_let_type_mismatch.toml" => [
+        at("wgsl_let_type_mismatch.wgsl", 3, 9, "expected to be `f32`, but got `vec2<f32>`"),
+    ];
+    /// Case `wgsl_return_type_mismatch`: `shade` returns a vec3<f32>; the diagnostic must point at
+    /// the returned expression (line 4) and name the types, not naga's internal handles.
+    wgsl_return_type_mismatch: "wgsl_return_type_mismatch.toml" => [
+        at("wgsl_return_type_mismatch.wgsl", 4, 12, "vec3<f32>"),
+    ];
+    /// Case `shader_without_shade`: the shader defines `fn shader`, not `fn shade`; the diagnostic
+    /// must say that `fn shade` is missing and point into the layer's .wgsl, not into quai's
+    /// internal shaders/lib/entry.wgsl.
+    shader_without_shade: "shader_without_shade.toml" => [
+        in_file("shader_without_shade.wgsl", "does not define `fn shade").hint("shade"),
+    ];
+    /// Case `wgsl_shared_broken_shader`: two layers use the same broken shader; its error is
+    /// reported once.
+    wgsl_shared_broken_shader: "wgsl_shared_broken_shader.toml" => [
+        at("wgsl_syntax_error.wgsl", 5, 5, "expected `;`"),
+    ];
+
+    // ---- all errors at once --------------------------------------------------------------------
+
+    /// Case `many_errors`: an unknown key in one layer, a bad opacity in another and an unknown
+    /// parameter binding in a third are all reported in one run.
+    many_errors: "many_errors.toml" => [
+        at("many_errors.toml", 8, 1, "unknown key `opactiy`").hint("did you mean `opacity`?"),
+        at("many_errors.toml", 13, 11, "opacity 2 is out of range").hint("between 0 and 1"),
+        at("many_errors.toml", 18, 18, "binds unknown parameter `sped`").hint("did you mean `speed`?"),
+    ];
+    /// Case `layer_two_parse_errors`: an unknown key and a wrong type in the same layer are both
+    /// reported.
+    layer_two_parse_errors: "layer_two_parse_errors.toml" => [
+        at("layer_two_parse_errors.toml", 5, 1, "unknown key `opactiy`").hint("did you mean `opacity`?"),
+        at("layer_two_parse_errors.toml", 6, 12, "wrong type"),
+    ];
+    /// Case `layer_two_errors`: an unknown key and an out-of-range opacity in the same layer are
+    /// both reported.
+    layer_two_errors: "layer_two_errors.toml" => [
+        at("layer_two_errors.toml", 5, 1, "unknown key `blnd`").hint("did you mean `blend`?"),
+        at("layer_two_errors.toml", 6, 11, "opacity 1.5 is out of range"),
+    ];
+    /// Case `param_typo_cascade`: a typo in a parameter must not make the layers that bind it
+    /// report "unknown parameter" (with a hint to declare what is declared).
+    param_typo_cascade: "param_typo_cascade.toml" => [
+        at("param_typo_cascade.toml", 5, 1, "unknown key `smoothin`").hint("did you mean `smoothing`?"),
+    ];
+    /// Case `errors_in_file_order`: diagnostics come in the order of the file ([show] on line 3
+    /// before the layer on line 8).
+    errors_in_file_order: "errors_in_file_order.toml" => [
+        at("errors_in_file_order.toml", 3, 1, "unknown key `backgound`"),
+        at("errors_in_file_order.toml", 8, 1, "unknown key `opactiy`"),
+    ];
+}
+
+/// The top-level scene files of the corpus (not `_` helpers), sorted.
+fn corpus_scenes() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(corpus_dir())
+        .expect("tests/broken exists")
+        .map(|e| e.expect("readable dir entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".toml") && !n.starts_with('_'))
+        .collect();
+    names.sort();
+    names
+}
+
+/// The corpus as a whole: at least 20 scenes; each one is a case in the table above (and each
+/// case's file exists); every one fails to load; and every diagnostic has a location whose line
+/// text, line and column agree with the file on disk.
+#[test]
+fn every_corpus_scene_is_a_case_and_fails_to_load() {
+    let scenes = corpus_scenes();
+    assert!(scenes.len() >= 20, "only {} scenes in {CORPUS}", scenes.len());
+    let cases: BTreeSet<&str> = CASES.iter().copied().collect();
+    for name in &scenes {
+        assert!(cases.contains(name.as_str()), "{CORPUS}/{name} is not in the table of cases");
+    }
+    for case in &cases {
+        assert!(scenes.iter().any(|s| s == case), "case {case} has no file in {CORPUS}");
+    }
+    for name in &scenes {
+        let errors = match load_case(name) {
+            Ok(_) => panic!("{CORPUS}/{name} loaded, but every corpus scene is broken"),
+            Err(e) => e,
+        };
+        assert!(!errors.diagnostics.is_empty(), "{CORPUS}/{name} failed with no diagnostics");
+        for d in &errors.diagnostics {
+            let loc = d.location.as_ref().unwrap_or_else(|| panic!("{CORPUS}/{name}: no location for:\n{d}"));
+            // Relative paths in diagnostics (quai's built-in shaders) are relative to the crate root.
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(&loc.path);
+            let Ok(text) = std::fs::read_to_string(&path) else { continue };
+            let line = text.lines().nth(loc.line - 1).unwrap_or_else(|| {
+                panic!("{CORPUS}/{name}: line {} is past the end of {}:\n{d}", loc.line, path.display())
+            });
+            assert_eq!(loc.line_text, line, "{CORPUS}/{name}: line text differs from the file:\n{d}");
+            assert!(
+                loc.col >= 1 && loc.col - 1 + loc.len <= line.chars().count() + 1,
+                "{CORPUS}/{name}: caret {}+{} is outside the line ({} chars):\n{d}",
+                loc.col,
+                loc.len,
+                line.chars().count()
+            );
+        }
+    }
+}
+
+/// The CLI: `quai check` on two broken scenes at once exits 1 and prints `file:line:col` for both
+/// (cases `unknown_layer_key` and `opacity_out_of_range`).
+#[test]
+fn cli_check_reports_both_files_and_exits_1() {
+    let a = Path::new(CORPUS).join("unknown_layer_key.toml");
+    let b = Path::new(CORPUS).join("opacity_out_of_range.toml");
+    let out = Command::new(env!("CARGO_BIN_EXE_quai"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("check")
+        .arg(&a)
+        .arg(&b)
+        .output()
+        .expect("run quai check");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "exit status {:?}; stderr:\n{stderr}", out.status);
+    for want in [format!("{}:5:1", a.display()), format!("{}:5:11", b.display())] {
+        assert!(stderr.contains(&want), "stderr lacks `{want}`:\n{stderr}");
+    }
+    assert!(stderr.contains("did you mean `opacity`?"), "stderr lacks the hint:\n{stderr}");
+}

@@ -1,0 +1,164 @@
+//! The `quai` command line as users run it: exit codes, what `check`, `render`, `schema` and
+//! `devices` print and write. Runs the real binary on lavapipe.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn quai() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_quai"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR")).env("QUAI_LOG", "warn");
+    c
+}
+
+fn run(c: &mut Command) -> Output {
+    c.output().expect("run quai")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn repo(p: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
+}
+
+/// Every bundled scene checks clean: `quai check` exits 0 and says ok for each.
+#[test]
+fn check_accepts_bundled_scenes() {
+    let scenes: Vec<PathBuf> = std::fs::read_dir(repo("scenes"))
+        .expect("scenes/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    assert!(!scenes.is_empty());
+    let out = run(quai().arg("check").args(&scenes));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).matches(": ok (").count(), scenes.len(), "{}", text(&out.stdout));
+}
+
+/// Usage errors are user errors (exit 1), not clap's default 2, which means "environment" here.
+#[test]
+fn bad_arguments_exit_1() {
+    let out = run(quai().args(["render", "scenes/demo.toml", "--frames", "2", "--out", "x", "--size", "0x10"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("1..8192"), "{}", text(&out.stderr));
+    let out = run(quai().args(["check", "no/such/scene.toml"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("no/such/scene.toml"), "{}", text(&out.stderr));
+}
+
+/// `quai render` writes exactly N numbered frames and a contact sheet, and the same scene renders
+/// byte-identical frames twice.
+#[test]
+fn render_is_complete_and_deterministic() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    for dir in [&a, &b] {
+        let out =
+            run(quai().args(["render", "scenes/demo.toml", "--frames", "5", "--size", "96x54", "--out"]).arg(dir));
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert!(text(&out.stdout).contains("rendered 5 frames (96x54"), "{}", text(&out.stdout));
+    }
+    let mut names: Vec<String> = std::fs::read_dir(&a)
+        .expect("out dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let want: Vec<String> =
+        (0..5).map(|i| format!("frame-{i:06}.png")).chain(std::iter::once("contact-sheet.png".to_string())).collect();
+    let mut want_sorted = want.clone();
+    want_sorted.sort();
+    assert_eq!(names, want_sorted);
+    for name in &want {
+        let (x, y) = (std::fs::read(a.join(name)).expect("a"), std::fs::read(b.join(name)).expect("b"));
+        assert!(x == y, "{name} differs between two renders of the same scene");
+    }
+    let f0 = image::open(a.join("frame-000000.png")).expect("png").to_rgba8();
+    assert_eq!(f0.dimensions(), (96, 54));
+    let f4 = image::open(a.join("frame-000004.png")).expect("png").to_rgba8();
+    assert_ne!(f0.as_raw(), f4.as_raw(), "the demo animates: frame 4 must differ from frame 0");
+}
+
+/// `--fps` changes the fixed clock: frame 2 at 10 fps is t = 0.2 s, the same picture as frame 12 at
+/// 60 fps (t = 0.2 s) — checked on a scene whose picture depends on time only.
+#[test]
+fn render_fps_sets_the_clock() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let scene = tmp.path().join("t.toml");
+    std::fs::write(
+        tmp.path().join("t.wgsl"),
+        "fn shade(uv: vec2<f32>) -> vec4<f32> { return vec4<f32>(fract(quai.time), 0.0, 0.0, 1.0); }\n",
+    )
+    .expect("wgsl");
+    std::fs::write(&scene, "[show]\ncanvas = [8, 8]\n[[layers]]\nname = \"t\"\nshader = \"t.wgsl\"\n").expect("toml");
+    let at = |fps: &str, frames: &str, frame: u32| {
+        let dir = tmp.path().join(format!("fps{fps}"));
+        let out = run(quai().args(["render"]).arg(&scene).args(["--fps", fps, "--frames", frames, "--out"]).arg(&dir));
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        image::open(dir.join(format!("frame-{frame:06}.png"))).expect("png").to_rgba8().get_pixel(4, 4).0
+    };
+    let (slow, fast) = (at("10", "3", 2), at("60", "13", 12));
+    assert_eq!(slow, fast);
+    assert!((slow[0] as i32 - 51).abs() <= 1, "t = 0.2 s should give red 51, got {}", slow[0]);
+}
+
+/// `quai schema` prints a valid JSON Schema (draft 2020-12) that accepts every bundled scene and
+/// golden-test scene, and rejects a misspelt key.
+#[test]
+fn schema_is_valid_and_accepts_scenes() {
+    let out = run(quai().arg("schema"));
+    assert_eq!(out.status.code(), Some(0));
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).expect("schema is JSON");
+    jsonschema::meta::validate(&schema).expect("a valid JSON Schema");
+    let validator = jsonschema::validator_for(&schema).expect("compiles");
+    let mut checked = 0;
+    for dir in ["scenes", "tests/golden/scenes"] {
+        for entry in std::fs::read_dir(repo(dir)).expect("dir") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_none_or(|e| e != "toml") {
+                continue;
+            }
+            let value: toml::Value = toml::from_str(&std::fs::read_to_string(&path).expect("read")).expect("toml");
+            let json = serde_json::to_value(&value).expect("json");
+            let errors: Vec<String> = validator.iter_errors(&json).map(|e| e.to_string()).collect();
+            assert!(errors.is_empty(), "{} rejected by the schema: {errors:?}", path.display());
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10);
+    let bad = serde_json::json!({ "layers": [{ "name": "x", "color": "#fff", "opactiy": 0.5 }] });
+    assert!(!validator.is_valid(&bad), "an unknown key must be rejected");
+}
+
+/// `quai devices` lists the GPU adapter (lavapipe here) and says whether a display exists.
+#[test]
+fn devices_lists_gpus_and_displays() {
+    let out = run(quai().arg("devices").env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY"));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(s.contains("GPU adapters:") && s.contains("  0: "), "{s}");
+    assert!(s.contains("MIDI ports (JACK server") && s.contains("Serial ports:"), "{s}");
+    assert!(s.contains("Displays:\n  none"), "{s}");
+}
+
+/// With no display, `quai run` exits 2 and points at --headless and `quai render`.
+#[test]
+fn run_without_display_exits_2() {
+    let out = run(quai().args(["run", "scenes/demo.toml"]).env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY"));
+    assert_eq!(out.status.code(), Some(2));
+    let e = text(&out.stderr);
+    assert!(e.contains("--headless") && e.contains("quai render"), "{e}");
+}
+
+/// `quai` alone with no display renders a preview of the bundled demo into ./quai-preview/ (from
+/// any directory: the demo is inside the binary) and says where it is.
+#[test]
+fn no_arguments_renders_a_preview() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = run(quai().current_dir(tmp.path()).env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY"));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("quai-preview"), "{}", text(&out.stdout));
+    let dir = tmp.path().join("quai-preview");
+    assert!(dir.join("frame-000119.png").is_file() && dir.join("contact-sheet.png").is_file());
+    assert!(!dir.join("frame-000120.png").exists());
+}

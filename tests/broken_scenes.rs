@@ -169,6 +169,10 @@ broken_scenes! {
     fps_too_high: "fps_too_high.toml" => [
         at("fps_too_high.toml", 4, 7, "fps 1000 is out of range").hint("between 1 and 480"),
     ];
+    /// Case `time_wrap_too_long`: a week, where an f32 is only good to 60 ms.
+    time_wrap_too_long: "time_wrap_too_long.toml" => [
+        at("time_wrap_too_long.toml", 3, 13, "time_wrap 604800 is out of range").hint("between 1 and 86400"),
+    ];
     /// Case `canvas_zero_width`: `canvas = [0, 720]`.
     canvas_zero_width: "canvas_zero_width.toml" => [
         at("canvas_zero_width.toml", 3, 10, "canvas 0x720 is out of range").hint("1..8192"),

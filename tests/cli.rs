@@ -102,6 +102,33 @@ fn render_fps_sets_the_clock() {
     assert!((slow[0] as i32 - 51).abs() <= 1, "t = 0.2 s should give red 51, got {}", slow[0]);
 }
 
+/// `[show] time_wrap` sends the shaders' `quai.time` back to 0: with a 2 s wrap at 2 fps, frame 4
+/// (t = 2 s) draws what frame 0 draws, frame 5 what frame 1 draws.
+#[test]
+fn time_wrap_restarts_shader_time() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let scene = tmp.path().join("w.toml");
+    std::fs::write(
+        tmp.path().join("w.wgsl"),
+        "fn shade(uv: vec2<f32>) -> vec4<f32> { return vec4<f32>(quai.time / 4.0, 0.0, 0.0, 1.0); }\n",
+    )
+    .expect("wgsl");
+    std::fs::write(
+        &scene,
+        "[show]\ncanvas = [8, 8]\nfps = 2\ntime_wrap = 2\n[[layers]]\nname = \"w\"\nshader = \"w.wgsl\"\n",
+    )
+    .expect("toml");
+    let dir = tmp.path().join("out");
+    let out = run(quai().args(["render"]).arg(&scene).args(["--frames", "6", "--out"]).arg(&dir));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let red: Vec<u8> = (0..6)
+        .map(|f| image::open(dir.join(format!("frame-{f:06}.png"))).expect("png").to_rgba8().get_pixel(4, 4).0[0])
+        .collect();
+    // t = 0, 0.5, 1, 1.5, then wrapped: 0, 0.5 → red = t / 4 × 255.
+    let want = [0, 32, 64, 96, 0, 32];
+    assert!(red.iter().zip(want).all(|(r, w)| (i32::from(*r) - w).abs() <= 1), "red per frame {red:?}, want {want:?}");
+}
+
 /// `quai schema` prints a valid JSON Schema (draft 2020-12) that accepts every bundled scene and
 /// golden-test scene, and rejects a misspelt key.
 #[test]

@@ -5,7 +5,7 @@
 // Opacity, blend mode and the layer transform are applied by quai, not by your shader.
 
 struct QuaiGlobals {
-    time: f32,             // show time in seconds
+    time: f32,             // show time in seconds; back to 0 every [show] time_wrap seconds (default 3600)
     delta: f32,            // seconds since the previous frame
     frame: u32,            // frame number since the scene started
     _pad0: u32,

@@ -10,7 +10,7 @@ use bytemuck::{Pod, Zeroable};
 
 use super::pipelines::{GpuCache, Variant, blend_index, premultiply, upload_texture};
 use super::{Gpu, RenderError};
-use crate::scene::{Blend, Fit, Layer, LayerKind, Scene};
+use crate::scene::{Blend, Fit, Layer, LayerKind, Scene, shader_time};
 
 /// Per-frame values shared by every layer (`quai` in WGSL).
 #[derive(Debug, Clone, Copy)]
@@ -171,7 +171,7 @@ impl Compositor {
     /// CPU work only, no GPU wait: three buffer writes per frame whatever the layer count.
     pub fn prepare(&mut self, queue: &wgpu::Queue, frame: &FrameInput<'_>) {
         let globals = GlobalsUniform {
-            time: frame.time as f32,
+            time: shader_time(frame.time, self.scene.time_wrap),
             delta: frame.delta as f32,
             frame: frame.frame as u32,
             _pad0: 0,

@@ -11,6 +11,16 @@ pub use super::shader::ShaderProgram;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ParamId(pub usize);
 
+/// Default `[show] time_wrap`: an hour, as in Bevy's `globals.time`. An f32 near 3600 is good to
+/// 0.25 ms; near a day, only to 8 ms (half a frame at 60 fps, which shows as judder).
+pub const DEFAULT_TIME_WRAP: f64 = 3600.0;
+
+/// The `quai.time` a shader sees at show time `time` (seconds, f64 so exact for years): wrapped in
+/// f64 first, so the f32 keeps its precision however long the show has run.
+pub fn shader_time(time: f64, wrap: f64) -> f32 {
+    time.rem_euclid(wrap) as f32
+}
+
 #[derive(Debug, Clone)]
 pub struct Scene {
     pub name: String,
@@ -19,6 +29,8 @@ pub struct Scene {
     /// Canvas size the scene is authored for; positions and sizes are in these pixels.
     pub canvas: [u32; 2],
     pub fps: f64,
+    /// Seconds after which the shaders' `quai.time` starts again from 0 (`[show] time_wrap`).
+    pub time_wrap: f64,
     pub background: [f32; 4],
     pub params: Vec<ParamDef>,
     /// Bottom first.
@@ -226,4 +238,27 @@ pub struct Trigger {
     pub above: f64,
     pub below: f64,
     pub edge: Edge,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A month into a show, consecutive frames are still 1/60 s apart to within a microsecond,
+    /// and the wrap lands where a wrap-length animation would repeat.
+    #[test]
+    fn shader_time_stays_precise_for_months() {
+        let month = 30.0 * 86400.0;
+        for n in 0..600u32 {
+            let t = month + f64::from(n) / 60.0;
+            let step = shader_time(t + 1.0 / 60.0, DEFAULT_TIME_WRAP) - shader_time(t, DEFAULT_TIME_WRAP);
+            let expected = if step < 0.0 { 1.0 / 60.0 - DEFAULT_TIME_WRAP as f32 } else { 1.0 / 60.0 };
+            assert!((step - expected).abs() < 1e-6 * DEFAULT_TIME_WRAP as f32, "frame {n}: step {step}");
+        }
+        assert_eq!(shader_time(month + 0.5, DEFAULT_TIME_WRAP), 0.5);
+        assert_eq!(shader_time(7200.25, 3600.0), 0.25);
+        assert_eq!(shader_time(10.0, 4.0), 2.0);
+        // Without the wrap, a month in is only good to a quarter of a second:
+        assert!(((month + 0.1) as f32 - month as f32) != 0.1);
+    }
 }

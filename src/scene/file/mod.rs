@@ -61,6 +61,11 @@ pub struct ShowFile {
     /// Background colour: `"#rrggbb"`, `"#rrggbbaa"` or `[r, g, b]` / `[r, g, b, a]` in 0..1.
     #[schemars(with = "Option<Color>")]
     pub background: Option<Spanned<Color>>,
+    /// `quai.time` in shaders starts again from 0 every this many seconds, so that it stays precise
+    /// in runs of days and months (an f32 counting seconds for a day is only good to 8 ms). Pick a
+    /// multiple of the periods of your animations to make the wrap seamless. Default 3600.
+    #[schemars(with = "Option<f64>", range(min = 1, max = 86400))]
+    pub time_wrap: Option<Spanned<f64>>,
 }
 
 /// `[params.NAME]`

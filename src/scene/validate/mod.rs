@@ -77,6 +77,7 @@ pub fn validate(files: &dyn Files, path: &Path, parsed: Parsed) -> Result<Scene,
     // [show]
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scene".into());
     let (mut name, mut canvas, mut fps, mut background) = (stem, [1280, 720], 60.0, [0.0, 0.0, 0.0, 1.0]);
+    let mut time_wrap = DEFAULT_TIME_WRAP;
     if let Some(At { file, value: show, .. }) = &parsed.show {
         let file = *file;
         if let Some(n) = &show.name {
@@ -90,6 +91,10 @@ pub fn validate(files: &dyn Files, path: &Path, parsed: Parsed) -> Result<Scene,
         }
         if let Some(b) = &show.background {
             background = b.get_ref().0;
+        }
+        if let Some(t) = &show.time_wrap {
+            // Checked as f64: `ranged` hands back an f32, and 86400 s must stay exact.
+            time_wrap = cx.ranged(file, t, "time_wrap", 1.0, 86400.0).map(|_| *t.get_ref()).unwrap_or(time_wrap);
         }
     }
 
@@ -185,6 +190,7 @@ pub fn validate(files: &dyn Files, path: &Path, parsed: Parsed) -> Result<Scene,
         path: path.to_path_buf(),
         canvas,
         fps,
+        time_wrap,
         background,
         params,
         layers,

@@ -39,6 +39,10 @@ enum Command {
         /// Record every input event to this log (JSON lines), for `quai render --replay`.
         #[arg(long, value_name = "LOG")]
         record: Option<PathBuf>,
+        /// Window: keep reload errors off the picture (they still go to the log). By default a
+        /// failed reload shows its errors over the top-left of the window until an edit loads.
+        #[arg(long)]
+        no_overlay: bool,
     },
     /// Validate scenes; print every problem with file:line:col. Exit 1 on any error.
     Check {
@@ -170,9 +174,10 @@ fn stop_flag() -> Arc<AtomicBool> {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         None => demo(),
-        Some(Command::Run { scene, headless, duration, snapshot, record }) => {
+        Some(Command::Run { scene, headless, duration, snapshot, record, no_overlay }) => {
             let duration = duration.map(Duration::from_secs_f64);
-            play(Arc::new(Disk), &scene, headless, duration, snapshot, record)
+            let window = WindowOptions { duration, record, no_overlay };
+            play(Arc::new(Disk), &scene, headless, window, snapshot)
         }
         Some(Command::Check { scenes }) => Ok(check(&scenes)),
         Some(Command::Render { scene, frames, out, fps, size, replay }) => {
@@ -216,20 +221,19 @@ fn play(
     files: Arc<dyn Files>,
     scene: &Path,
     headless: bool,
-    duration: Option<Duration>,
+    window: WindowOptions,
     snapshot: Option<PathBuf>,
-    record: Option<PathBuf>,
 ) -> anyhow::Result<ExitCode> {
     let stop = stop_flag();
     if headless {
-        let opts = LiveOptions { duration, snapshot, watch: true, record };
+        let opts = LiveOptions { duration: window.duration, snapshot, watch: true, record: window.record };
         app::live::run_headless(files, scene, &opts, stop)?;
     } else {
         if !app::window::display_available() {
             return Err(AppError::no_display().into());
         }
         let loaded = app::window::load(files.as_ref(), scene)?;
-        app::window::run_window(files, loaded, WindowOptions { duration, record }, stop)?;
+        app::window::run_window(files, loaded, window, stop)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -239,7 +243,7 @@ fn demo() -> anyhow::Result<ExitCode> {
     let files: Arc<dyn Files> = Arc::new(quai::bundled::files());
     let path = Path::new(quai::bundled::DEMO);
     if app::window::display_available() {
-        return play(files, path, false, None, None, None);
+        return play(files, path, false, WindowOptions::default(), None);
     }
     let out = PathBuf::from("quai-preview");
     eprintln!("no display found: rendering a 120-frame preview of the bundled demo instead");

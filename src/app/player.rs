@@ -26,6 +26,8 @@ pub struct Player {
     watcher: Option<SceneWatcher<Compositor>>,
     /// How many scenes have been swapped in by hot reload.
     pub reloads: u64,
+    /// Why the latest edit did not load (the diagnostics, as logged), until an edit loads again.
+    pub reload_error: Option<Arc<str>>,
 }
 
 impl Player {
@@ -78,6 +80,7 @@ impl Player {
             clock: Clock::live_at(origin),
             watcher,
             reloads: 0,
+            reload_error: None,
         })
     }
 
@@ -104,6 +107,7 @@ impl Player {
                     }
                     self.compositor = value;
                     self.reloads += 1;
+                    self.reload_error = None;
                     swapped = true;
                     tracing::info!(
                         "scene reloaded in {} ms: {} ({} layers, {} parameters)",
@@ -115,6 +119,7 @@ impl Player {
                 }
                 Update::Failed(msg) => {
                     tracing::error!("scene reload failed; the last good scene keeps running:\n{msg}");
+                    self.reload_error = Some(msg.into());
                 }
             }
         }

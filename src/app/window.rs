@@ -16,6 +16,7 @@ use winit::window::{Fullscreen, Window, WindowId};
 use super::AppError;
 use super::player::Player;
 use crate::render::Gpu;
+use crate::render::overlay;
 use crate::render::present::Presenter;
 use crate::scene::{Files, Monitor, Scene, WindowOutput};
 use crate::show::FrameStats;
@@ -45,6 +46,8 @@ pub struct WindowOptions {
     pub duration: Option<Duration>,
     /// Record every input event to this log.
     pub record: Option<std::path::PathBuf>,
+    /// Keep reload errors off the picture (they still go to the log).
+    pub no_overlay: bool,
 }
 
 struct App {
@@ -59,6 +62,8 @@ struct App {
     last_report: Instant,
     presented: u64,
     error: Option<AppError>,
+    /// The reload error the overlay shows now, to redraw the panel only when it changes.
+    overlay_shown: Option<Arc<str>>,
 }
 
 pub fn run_window(
@@ -85,6 +90,7 @@ pub fn run_window(
         last_report: Instant::now(),
         presented: 0,
         error: None,
+        overlay_shown: None,
     };
     event_loop.run_app(&mut app).map_err(|e| AppError::NoDisplay(format!("the event loop failed ({e})")))?;
     if let Some(e) = app.error {
@@ -181,6 +187,11 @@ impl ApplicationHandler for App {
             WindowEvent::Resized(size) => presenter.resize(&player.gpu, [size.width, size.height]),
             WindowEvent::RedrawRequested => {
                 player.poll_reload();
+                if !self.opts.no_overlay && !same(&player.reload_error, &self.overlay_shown) {
+                    let panel = player.reload_error.as_deref().map(|e| overlay::rasterize(&overlay::reload_failed(e)));
+                    presenter.set_overlay(&player.gpu, panel.as_ref());
+                    self.overlay_shown = player.reload_error.clone();
+                }
                 let mut encoder = player.encoder();
                 player.render(&mut encoder);
                 if presenter.present(&player.gpu, &player.canvas, encoder) == crate::render::present::Presented::Shown {
@@ -205,6 +216,14 @@ impl ApplicationHandler for App {
         if self.stop.load(Ordering::Relaxed) || self.opts.duration.is_some_and(|d| self.started.elapsed() >= d) {
             el.exit();
         }
+    }
+}
+
+fn same(a: &Option<Arc<str>>, b: &Option<Arc<str>>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+        (None, None) => true,
+        _ => false,
     }
 }
 

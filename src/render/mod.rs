@@ -11,6 +11,7 @@ pub mod canvas;
 pub mod compositor;
 pub mod contact;
 pub mod gpu;
+pub mod overlay;
 pub mod pipelines;
 pub mod present;
 

@@ -1,6 +1,9 @@
-//! Shows the canvas in a window surface, letterboxed to keep the canvas aspect. Surface `Lost` and
+//! Shows the canvas in a window surface, letterboxed to keep the canvas aspect, with the error
+//! overlay (see `overlay`) on top when there is one. Surface `Lost` and
 //! `Outdated` reconfigure; a zero-sized (minimised) window skips the frame.
 
+use super::overlay::{self, Panel};
+use super::pipelines::upload_texture;
 use super::{Canvas, Gpu, RenderError};
 
 const SHADER: &str = include_str!("../../shaders/builtin/present.wgsl");
@@ -9,10 +12,7 @@ pub struct Presenter {
     pub surface: wgpu::Surface<'static>,
     config: wgpu::SurfaceConfiguration,
     view_format: wgpu::TextureFormat,
-    pipeline: wgpu::RenderPipeline,
-    layout: wgpu::BindGroupLayout,
-    sampler: wgpu::Sampler,
-    bind: Option<(wgpu::BindGroup, *const ())>,
+    pass: PresentPass,
 }
 
 /// What happened to a frame at the surface.
@@ -44,6 +44,64 @@ impl Presenter {
             color_space: Default::default(),
         };
         surface.configure(&gpu.device, &config);
+        Ok(Self { surface, config, view_format, pass: PresentPass::new(gpu, view_format) })
+    }
+
+    pub fn resize(&mut self, gpu: &Gpu, size: [u32; 2]) {
+        if size[0] == 0 || size[1] == 0 {
+            return;
+        }
+        self.config.width = size[0];
+        self.config.height = size[1];
+        self.surface.configure(&gpu.device, &self.config);
+    }
+
+    /// Show `panel` over the picture from the next frame on, or remove it (`None`).
+    pub fn set_overlay(&mut self, gpu: &Gpu, panel: Option<&Panel>) {
+        self.pass.set_overlay(gpu, panel);
+    }
+
+    /// Draw the canvas into the next surface texture and present it.
+    pub fn present(&mut self, gpu: &Gpu, canvas: &Canvas, mut encoder: wgpu::CommandEncoder) -> Presented {
+        let frame = match self.surface.get_current_texture() {
+            wgpu::CurrentSurfaceTexture::Success(f) | wgpu::CurrentSurfaceTexture::Suboptimal(f) => f,
+            wgpu::CurrentSurfaceTexture::Outdated | wgpu::CurrentSurfaceTexture::Lost => {
+                self.surface.configure(&gpu.device, &self.config);
+                gpu.queue.submit([encoder.finish()]);
+                return Presented::Skipped;
+            }
+            other => {
+                tracing::debug!("surface: {other:?}");
+                gpu.queue.submit([encoder.finish()]);
+                return Presented::Skipped;
+            }
+        };
+        let view = frame.texture.create_view(&wgpu::TextureViewDescriptor {
+            label: Some("surface view"),
+            format: Some(self.view_format),
+            ..Default::default()
+        });
+        self.pass.draw(gpu, &mut encoder, canvas, &view, [self.config.width, self.config.height]);
+        gpu.queue.submit([encoder.finish()]);
+        gpu.queue.present(frame);
+        Presented::Shown
+    }
+}
+
+/// The drawing half of the presenter, into any target view: the canvas letterboxed, then the
+/// overlay panel (if any) blended on top. Tests draw it offscreen.
+pub struct PresentPass {
+    pipeline: wgpu::RenderPipeline,
+    /// The same shader, blending premultiplied alpha: for the overlay panel.
+    overlay_pipeline: wgpu::RenderPipeline,
+    layout: wgpu::BindGroupLayout,
+    sampler: wgpu::Sampler,
+    bind: Option<(wgpu::BindGroup, *const ())>,
+    overlay: Option<(wgpu::BindGroup, [u32; 2])>,
+}
+
+impl PresentPass {
+    pub fn new(gpu: &Gpu, target: wgpu::TextureFormat) -> Self {
         let module = gpu.device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("present.wgsl"),
             source: wgpu::ShaderSource::Wgsl(SHADER.into()),
@@ -74,105 +132,104 @@ impl Presenter {
             bind_group_layouts: &[Some(&layout)],
             immediate_size: 0,
         });
-        let pipeline = gpu.device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-            label: Some("present pipeline"),
-            layout: Some(&pipeline_layout),
-            vertex: wgpu::VertexState {
-                module: &module,
-                entry_point: Some("vs"),
-                compilation_options: Default::default(),
-                buffers: &[],
-            },
-            primitive: Default::default(),
-            depth_stencil: None,
-            multisample: Default::default(),
-            fragment: Some(wgpu::FragmentState {
-                module: &module,
-                entry_point: Some("fs"),
-                compilation_options: Default::default(),
-                targets: &[Some(view_format.into())],
-            }),
-            multiview_mask: None,
-            cache: None,
-        });
+        let make = |label: &str, blend: Option<wgpu::BlendState>| {
+            gpu.device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+                label: Some(label),
+                layout: Some(&pipeline_layout),
+                vertex: wgpu::VertexState {
+                    module: &module,
+                    entry_point: Some("vs"),
+                    compilation_options: Default::default(),
+                    buffers: &[],
+                },
+                primitive: Default::default(),
+                depth_stencil: None,
+                multisample: Default::default(),
+                fragment: Some(wgpu::FragmentState {
+                    module: &module,
+                    entry_point: Some("fs"),
+                    compilation_options: Default::default(),
+                    targets: &[Some(wgpu::ColorTargetState {
+                        format: target,
+                        blend,
+                        write_mask: wgpu::ColorWrites::ALL,
+                    })],
+                }),
+                multiview_mask: None,
+                cache: None,
+            })
+        };
+        let pipeline = make("present pipeline", None);
+        let overlay_pipeline = make("present overlay pipeline", Some(wgpu::BlendState::PREMULTIPLIED_ALPHA_BLENDING));
         let sampler = gpu.device.create_sampler(&wgpu::SamplerDescriptor {
             label: Some("present sampler"),
             mag_filter: wgpu::FilterMode::Linear,
             min_filter: wgpu::FilterMode::Linear,
             ..Default::default()
         });
-        Ok(Self { surface, config, view_format, pipeline, layout, sampler, bind: None })
+        Self { pipeline, overlay_pipeline, layout, sampler, bind: None, overlay: None }
     }
 
-    pub fn resize(&mut self, gpu: &Gpu, size: [u32; 2]) {
-        if size[0] == 0 || size[1] == 0 {
-            return;
-        }
-        self.config.width = size[0];
-        self.config.height = size[1];
-        self.surface.configure(&gpu.device, &self.config);
+    fn bind_group(&self, gpu: &Gpu, label: &str, view: &wgpu::TextureView) -> wgpu::BindGroup {
+        gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some(label),
+            layout: &self.layout,
+            entries: &[
+                wgpu::BindGroupEntry { binding: 0, resource: wgpu::BindingResource::TextureView(view) },
+                wgpu::BindGroupEntry { binding: 1, resource: wgpu::BindingResource::Sampler(&self.sampler) },
+            ],
+        })
     }
 
-    /// Draw the canvas into the next surface texture and present it.
-    pub fn present(&mut self, gpu: &Gpu, canvas: &Canvas, mut encoder: wgpu::CommandEncoder) -> Presented {
-        let frame = match self.surface.get_current_texture() {
-            wgpu::CurrentSurfaceTexture::Success(f) | wgpu::CurrentSurfaceTexture::Suboptimal(f) => f,
-            wgpu::CurrentSurfaceTexture::Outdated | wgpu::CurrentSurfaceTexture::Lost => {
-                self.surface.configure(&gpu.device, &self.config);
-                gpu.queue.submit([encoder.finish()]);
-                return Presented::Skipped;
-            }
-            other => {
-                tracing::debug!("surface: {other:?}");
-                gpu.queue.submit([encoder.finish()]);
-                return Presented::Skipped;
-            }
-        };
+    /// Upload `panel` (or drop the overlay): once per change, not per frame.
+    pub fn set_overlay(&mut self, gpu: &Gpu, panel: Option<&Panel>) {
+        self.overlay = panel.map(|p| {
+            let view = upload_texture(gpu, "quai overlay", p.width, p.height, &p.rgba);
+            (self.bind_group(gpu, "present overlay", &view), [p.width, p.height])
+        });
+    }
+
+    /// Record the present pass into `target` (`size` pixels).
+    pub fn draw(
+        &mut self,
+        gpu: &Gpu,
+        encoder: &mut wgpu::CommandEncoder,
+        canvas: &Canvas,
+        target: &wgpu::TextureView,
+        size: [u32; 2],
+    ) {
         let key = &canvas.view as *const _ as *const ();
         if self.bind.as_ref().map(|b| b.1) != Some(key) {
-            let bg = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some("present canvas"),
-                layout: &self.layout,
-                entries: &[
-                    wgpu::BindGroupEntry { binding: 0, resource: wgpu::BindingResource::TextureView(&canvas.view) },
-                    wgpu::BindGroupEntry { binding: 1, resource: wgpu::BindingResource::Sampler(&self.sampler) },
-                ],
-            });
-            self.bind = Some((bg, key));
+            self.bind = Some((self.bind_group(gpu, "present canvas", &canvas.view), key));
         }
-        let view = frame.texture.create_view(&wgpu::TextureViewDescriptor {
-            label: Some("surface view"),
-            format: Some(self.view_format),
-            ..Default::default()
+        let (x, y, w, h) = letterbox(canvas.size, size);
+        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+            label: Some("present pass"),
+            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                view: target,
+                depth_slice: None,
+                resolve_target: None,
+                ops: wgpu::Operations { load: wgpu::LoadOp::Clear(wgpu::Color::BLACK), store: wgpu::StoreOp::Store },
+            })],
+            depth_stencil_attachment: None,
+            timestamp_writes: None,
+            occlusion_query_set: None,
+            multiview_mask: None,
         });
-        let (x, y, w, h) = letterbox(canvas.size, [self.config.width, self.config.height]);
+        pass.set_viewport(x, y, w, h, 0.0, 1.0);
+        pass.set_pipeline(&self.pipeline);
+        if let Some((bg, _)) = &self.bind {
+            pass.set_bind_group(0, bg, &[]);
+        }
+        pass.draw(0..3, 0..1);
+        if let Some((bg, panel)) = &self.overlay
+            && let Some((x, y, w, h)) = overlay::placement(*panel, size)
         {
-            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-                label: Some("present pass"),
-                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                    view: &view,
-                    depth_slice: None,
-                    resolve_target: None,
-                    ops: wgpu::Operations {
-                        load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
-                        store: wgpu::StoreOp::Store,
-                    },
-                })],
-                depth_stencil_attachment: None,
-                timestamp_writes: None,
-                occlusion_query_set: None,
-                multiview_mask: None,
-            });
             pass.set_viewport(x, y, w, h, 0.0, 1.0);
-            pass.set_pipeline(&self.pipeline);
-            if let Some((bg, _)) = &self.bind {
-                pass.set_bind_group(0, bg, &[]);
-            }
+            pass.set_pipeline(&self.overlay_pipeline);
+            pass.set_bind_group(0, bg, &[]);
             pass.draw(0..3, 0..1);
         }
-        gpu.queue.submit([encoder.finish()]);
-        gpu.queue.present(frame);
-        Presented::Shown
     }
 }
 
@@ -183,4 +240,70 @@ pub fn letterbox(canvas: [u32; 2], window: [u32; 2]) -> (f32, f32, f32, f32) {
     let s = (ww / cw).min(wh / ch);
     let (w, h) = (cw * s, ch * s);
     (((ww - w) / 2.0).floor(), ((wh - h) / 2.0).floor(), w.round().max(1.0), h.round().max(1.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::CANVAS_FORMAT;
+    use crate::render::overlay::{rasterize, reload_failed};
+
+    fn fill(gpu: &Gpu, canvas: &Canvas, c: wgpu::Color) {
+        let mut encoder = gpu.device.create_command_encoder(&Default::default());
+        encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+            label: Some("test fill"),
+            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                view: &canvas.view,
+                depth_slice: None,
+                resolve_target: None,
+                ops: wgpu::Operations { load: wgpu::LoadOp::Clear(c), store: wgpu::StoreOp::Store },
+            })],
+            ..Default::default()
+        });
+        gpu.queue.submit([encoder.finish()]);
+    }
+
+    /// The present pass letterboxes the canvas and blends the overlay panel over the top-left
+    /// corner, at 1:1 so the text stays sharp; without a panel the corner is letterbox black.
+    #[test]
+    fn overlay_draws_over_the_letterboxed_canvas() {
+        let gpu = Gpu::headless().expect("a GPU adapter (lavapipe)");
+        let canvas = Canvas::new(&gpu, [100, 100]);
+        fill(&gpu, &canvas, wgpu::Color { r: 0.0, g: 1.0, b: 0.0, a: 1.0 });
+        let window = Canvas::new(&gpu, [400, 200]); // canvas shows at x 100..300
+        let mut pass = PresentPass::new(&gpu, CANVAS_FORMAT);
+        let lines = reload_failed("error: fps 0 is out of range");
+        let panel = rasterize(&lines);
+        let draw = |pass: &mut PresentPass| {
+            let mut encoder = gpu.device.create_command_encoder(&Default::default());
+            pass.draw(&gpu, &mut encoder, &canvas, &window.view, window.size);
+            window.copy_out(&mut encoder);
+            gpu.queue.submit([encoder.finish()]);
+            window.read(&gpu).expect("readback")
+        };
+        let at = |px: &[u8], x: u32, y: u32| -> [u8; 4] {
+            let i = ((y * 400 + x) * 4) as usize;
+            px[i..i + 4].try_into().unwrap()
+        };
+
+        pass.set_overlay(&gpu, Some(&panel));
+        let px = draw(&mut pass);
+        let (m, _, _, _) = overlay::placement([panel.width, panel.height], [400, 200]).unwrap();
+        let m = m as u32;
+        // The panel is wider than the window: shrunk to fit, never out of the viewport.
+        assert!(panel.width > 400);
+        // Panel background over letterbox black: dark, opaque.
+        let corner = at(&px, m + 1, m + 1);
+        assert!(corner[..3].iter().all(|c| *c < 30) && corner[3] == 255, "panel corner {corner:?}");
+        // Over the canvas, below the panel, the canvas is green.
+        assert_eq!(at(&px, 200, 190), [0, 255, 0, 255]);
+        // The panel shows ink: some bright pixel in its first text line.
+        let ink = (m..200).flat_map(|x| (m..m + 12).map(move |y| (x, y))).any(|(x, y)| at(&px, x, y)[0] > 150);
+        assert!(ink, "no text drawn in the panel");
+
+        pass.set_overlay(&gpu, None);
+        let px = draw(&mut pass);
+        assert_eq!(at(&px, m + 1, m + 1), [0, 0, 0, 255]);
+        assert_eq!(at(&px, 200, 20), [0, 255, 0, 255]);
+    }
 }

@@ -18,7 +18,8 @@
 //
 // Both analog values are a moving average of the last SMOOTH_SAMPLES readings. ESP32 boards are
 // switched to 10-bit readings so the numbers (and a scene's `in` ranges) are the same everywhere.
-// quai skips lines starting with `#`, and the first line after it opens the port (it may be cut).
+// quai skips lines starting with `#`, and the first line after it opens the port mid-stream (it
+// may be cut; a line sent after 100 ms of quiet is kept).
 //
 // In the scene:  from = "lab:dist", "lab:light", "lab:button"  (with [[inputs]] name = "lab").
 

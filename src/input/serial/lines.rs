@@ -169,12 +169,25 @@ impl LineSplitter {
     }
 
     /// Forget any partial line and drop bytes up to the next line end: the first line after a
-    /// (re)connect usually starts mid-line.
+    /// (re)connect may start mid-line.
     pub fn resync(&mut self) {
         self.buf.clear();
         self.len = 0;
         self.after_cr = false;
         self.syncing = true;
+    }
+
+    /// The line has been quiet (no bytes for a while). If that was right after [`resync`] with no
+    /// byte seen since, the device is between lines, so the next byte begins a whole line and is
+    /// kept: a slow sensor's first reading or a one-off button line after a replug is not lost.
+    /// A device that is streaming when the port opens never goes quiet before its first line
+    /// end, and that possibly partial line is still dropped.
+    ///
+    /// [`resync`]: LineSplitter::resync
+    pub fn quiet(&mut self) {
+        if self.syncing && self.len == 0 {
+            self.syncing = false;
+        }
     }
 
     /// Feeds bytes; calls `sink` with each complete line (without its ending) or garbled piece.

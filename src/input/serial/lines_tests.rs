@@ -108,6 +108,24 @@ fn resync_drops_the_partial_first_line() {
     assert_eq!(out, vec![Ok("dist 413".to_string())]);
 }
 
+#[test]
+fn quiet_after_resync_keeps_the_first_line() {
+    let mut out = vec![];
+    // Quiet before any byte: the device is between lines, its first line is whole.
+    let mut s = LineSplitter::new(64);
+    s.resync();
+    s.quiet();
+    s.feed(b"button 1\n", |r| out.push(r.map(str::to_owned)));
+    assert_eq!(out, vec![Ok("button 1".to_string())]);
+    // Quiet after part of a line arrived: that part may be a tail, still dropped.
+    out.clear();
+    s.resync();
+    s.feed(b"st 4", |r| out.push(r.map(str::to_owned)));
+    s.quiet();
+    s.feed(b"12\ndist 5\n", |r| out.push(r.map(str::to_owned)));
+    assert_eq!(out, vec![Ok("dist 5".to_string())]);
+}
+
 proptest! {
     /// Random bytes in random chunks never panic, every line fits `max_len`, and the buffer never
     /// grows past `max_len`.

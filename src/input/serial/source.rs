@@ -222,11 +222,21 @@ impl Worker {
             Framer::Lines(s) => s.resync(),
             Framer::Slip(s, max_len, _) => *s = SlipFrames::new(*max_len),
         }
+        // Bytes the OS buffered before this open may end in half a line; start from now. (Best
+        // effort: if the driver cannot, those bytes are read at once and the resync drops them.)
+        if let Err(e) = port.clear(serialport::ClearBuffer::Input) {
+            tracing::debug!("serial input `{}`: cannot clear the input buffer of {}: {e}", self.name, path.display());
+        }
         while !self.stop.load(Ordering::Relaxed) {
             let n = match port.read(&mut buf) {
                 Ok(0) => return Some(SerialError::Closed { path: path_str() }),
                 Ok(n) => n,
                 Err(e) if matches!(e.kind(), ErrorKind::TimedOut | ErrorKind::WouldBlock | ErrorKind::Interrupted) => {
+                    if e.kind() == ErrorKind::TimedOut
+                        && let Framer::Lines(s) = &mut self.framer
+                    {
+                        s.quiet();
+                    }
                     continue;
                 }
                 Err(source) => return Some(SerialError::Read { path: path_str(), source }),

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::event::{EventKind, InputEvent, MidiMessage};
 use super::osc::{Pattern, matches};
-use super::serial::{LineProtocol, parse_line};
+use super::serial::{LineError, LineProtocol, parse_line};
 use crate::scene::{Combine, Curve, Edge, Filter, InputKind, Mapping, Scene, Selector, SerialProtocol, Trigger};
 use crate::show::ParamStore;
 
@@ -142,9 +142,25 @@ pub struct Mapper {
     last_note: Vec<Option<u8>>,
     /// How each serial input names the numbers on its lines.
     protocols: Vec<Option<LineProtocol>>,
-    /// Serial lines that did not follow their protocol (skipped).
-    pub bad_lines: u64,
+    /// Serial lines with a part that did not follow their protocol, per input.
+    bad_lines: Vec<BadLines>,
+    /// The values named on the serial line being mapped (reused: no allocation per event).
+    named: Vec<(String, f64)>,
     order: u64,
+}
+
+/// How often bad serial lines are warned about, per input: the first at once, then a summary at
+/// most this often (a sensor with a wrong baud rate must not flood a months-long log).
+pub const BAD_LINE_WARN_EVERY: f64 = 10.0;
+
+/// Bad-line bookkeeping of one serial input.
+#[derive(Debug, Clone, Copy, Default)]
+struct BadLines {
+    total: u64,
+    /// Since the last warning.
+    unwarned: u64,
+    /// Event time of the last warning.
+    warned_at: Option<f64>,
 }
 
 impl Mapper {
@@ -177,7 +193,8 @@ impl Mapper {
                     _ => None,
                 })
                 .collect(),
-            bad_lines: 0,
+            bad_lines: vec![BadLines::default(); input_names.len()],
+            named: Vec::new(),
             input_names,
             dirty: vec![false; scene.params.len()],
             combine: scene.params.iter().map(|p| p.combine).collect(),
@@ -196,18 +213,14 @@ impl Mapper {
         let Some(input) = self.input_names.iter().position(|n| Arc::ptr_eq(n, &e.input) || **n == *e.input) else {
             return;
         };
-        // Values named on a serial line, parsed once per event.
-        let named = match (&e.kind, &self.protocols[input]) {
-            (EventKind::Serial { line }, Some(proto)) => match parse_line(proto, line) {
-                Ok(values) => values,
-                Err(err) => {
-                    self.bad_lines += 1;
-                    tracing::debug!("input `{}`: {err}", e.input);
-                    Vec::new()
-                }
-            },
-            _ => Vec::new(),
-        };
+        // Values named on a serial line, parsed once per event; a bad part skips only itself.
+        let mut named = std::mem::take(&mut self.named);
+        named.clear();
+        if let (EventKind::Serial { line }, Some(proto)) = (&e.kind, &self.protocols[input])
+            && let Err(err) = parse_line(proto, line, &mut named)
+        {
+            self.bad_line(input, e.t, &err);
+        }
         self.track_midi(input, &e.kind);
         self.order += 1;
         for &i in &self.mappings_of[input] {
@@ -240,6 +253,38 @@ impl Mapper {
                 _ => {}
             }
         }
+        self.named = named;
+    }
+
+    /// Serial lines of input `i` that had a bad part, so far.
+    pub fn bad_lines(&self, i: usize) -> u64 {
+        self.bad_lines.get(i).map_or(0, |b| b.total)
+    }
+
+    /// Counts a bad line and warns: the first at once, then at most every
+    /// [`BAD_LINE_WARN_EVERY`] seconds with how many there were meanwhile.
+    fn bad_line(&mut self, input: usize, t: f64, err: &LineError) {
+        let b = &mut self.bad_lines[input];
+        b.total += 1;
+        b.unwarned += 1;
+        if b.warned_at.is_some_and(|w| t - w < BAD_LINE_WARN_EVERY) {
+            return;
+        }
+        let name = &self.input_names[input];
+        match b.warned_at {
+            None => tracing::warn!(
+                "serial input `{name}`: {err}. Check what the device prints (`quai monitor --serial ...`) against the \
+                 input's `protocol` in the scene; further bad lines are summed up every {BAD_LINE_WARN_EVERY:.0} s"
+            ),
+            Some(w) => tracing::warn!(
+                "serial input `{name}`: {} bad lines in the last {:.0} s ({} in all), the latest: {err}",
+                b.unwarned,
+                t - w,
+                b.total
+            ),
+        }
+        b.warned_at = Some(t);
+        b.unwarned = 0;
     }
 
     pub fn mappings(&self) -> &[Mapping] {

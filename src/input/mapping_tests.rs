@@ -158,3 +158,20 @@ fn inverse_undoes_transform() {
         }
     }
 }
+
+/// A serial line with one bad value still delivers its good ones, and is counted as bad.
+#[test]
+fn a_bad_pair_costs_only_itself() {
+    let maps = "[[mappings]]\nfrom = \"lab:dist\"\nto = \"a\"\nin = [0, 10]\nout = [0, 10]\n\
+                [[mappings]]\nfrom = \"lab:light\"\nto = \"b\"\nin = [0, 100]\nout = [0, 100]\n";
+    let s = scene(&format!("{INPUTS}{maps}"));
+    let mut m = Mapper::new(&s);
+    let mut params = ParamStore::new(&s.params);
+    for e in [serial(0.0, "dist 2 light 40"), serial(0.1, "dist 7 light 4O"), serial(0.2, "dist=x;light=60")] {
+        m.event(&e, &mut vec![]);
+    }
+    m.apply(&mut params);
+    assert_eq!(params.values(), [7.0, 60.0], "dist from the 2nd line, light from the 3rd");
+    let lab = s.inputs.iter().position(|i| i.name == "lab").expect("lab");
+    assert_eq!(m.bad_lines(lab), 2);
+}

@@ -9,6 +9,10 @@
 //!
 //! [`LineProtocol::Csv`]: bare numbers in declared column order, comma-separated (`412,80`), or
 //! whitespace-separated when the line has no comma (`412 80`). A column named `_` is skipped.
+//!
+//! A bad part of a line costs only that part: `dist=412 light=abc` still delivers `dist`, and
+//! reports `light`. Only a CSV line with the wrong number of columns is dropped whole, since which
+//! number is which is then unknown.
 
 use std::fmt;
 
@@ -19,30 +23,33 @@ pub enum LineProtocol {
     Csv { columns: Vec<String> },
 }
 
-/// A line that does not follow its protocol; the line is skipped, the input keeps running.
+/// A line, or part of one, that does not follow its protocol; that part is skipped, the input
+/// keeps running.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum LineError {
     #[error(
-        "serial line `{line}`: expected a name before `{found}` (lines look like `dist 412` or `dist=412`; skipped)"
+        "serial line `{line}`: expected a name before `{found}` (lines look like `dist 412` or `dist=412`; `{found}` skipped)"
     )]
     ExpectedName { line: String, found: String },
-    #[error("serial line `{line}`: `{name}` has no value (lines look like `dist 412` or `dist=412`; skipped)")]
+    #[error("serial line `{line}`: `{name}` has no value (lines look like `dist 412` or `dist=412`; `{name}` skipped)")]
     MissingValue { line: String, name: String },
-    #[error("serial line `{line}`: value `{value}` for `{name}` is not a finite number (skipped)")]
+    #[error("serial line `{line}`: value `{value}` for `{name}` is not a finite number (`{name}` skipped)")]
     BadValue { line: String, name: String, value: String },
-    #[error("serial line `{line}`: {found} columns, but {expected} are declared ({columns}; skipped)")]
+    #[error("serial line `{line}`: {found} columns, but {expected} are declared ({columns}; line skipped)")]
     ColumnCount { line: String, expected: usize, found: usize, columns: String },
 }
 
-/// Splits `line` into named numbers according to `proto` (see the module docs for the grammar).
-pub fn parse_line(proto: &LineProtocol, line: &str) -> Result<Vec<(String, f64)>, LineError> {
+/// Puts the named numbers of `line` into `out` (cleared first; see the module docs for the
+/// grammar). Every good value is delivered; the first bad part, if any, is returned.
+pub fn parse_line(proto: &LineProtocol, line: &str, out: &mut Vec<(String, f64)>) -> Result<(), LineError> {
+    out.clear();
     let trimmed = line.trim();
     if trimmed.is_empty() || trimmed.starts_with('#') {
-        return Ok(Vec::new());
+        return Ok(());
     }
     match proto {
-        LineProtocol::NameValue => parse_pairs(trimmed),
-        LineProtocol::Csv { columns } => parse_csv(columns, trimmed),
+        LineProtocol::NameValue => parse_pairs(trimmed, out),
+        LineProtocol::Csv { columns } => parse_csv(columns, trimmed, out),
     }
 }
 
@@ -53,7 +60,7 @@ fn number(line: &str, name: &str, value: &str) -> Result<f64, LineError> {
     }
 }
 
-fn parse_pairs(line: &str) -> Result<Vec<(String, f64)>, LineError> {
+fn parse_pairs(line: &str, out: &mut Vec<(String, f64)>) -> Result<(), LineError> {
     // Tokens: words, and `=`/`:` as explicit assignment marks; other separators only split.
     let mut tokens = Vec::new();
     let mut word_start = None;
@@ -74,28 +81,38 @@ fn parse_pairs(line: &str) -> Result<Vec<(String, f64)>, LineError> {
     if let Some(start) = word_start {
         tokens.push(&line[start..]);
     }
-    let mut out = Vec::new();
+    let mut first_err = None;
     let mut it = tokens.into_iter().peekable();
     while let Some(name) = it.next() {
         let is_name =
             name.chars().next().is_some_and(|c| !(c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | '=' | ':')));
         if !is_name {
-            return Err(LineError::ExpectedName { line: line.to_owned(), found: name.to_owned() });
+            // A stray token: skip it, the next one may start a good pair again.
+            first_err.get_or_insert_with(|| LineError::ExpectedName { line: line.to_owned(), found: name.to_owned() });
+            continue;
         }
         if it.peek().is_some_and(|t| *t == "=" || *t == ":") {
             it.next();
         }
-        let missing = || LineError::MissingValue { line: line.to_owned(), name: name.to_owned() };
-        let value = it.next().ok_or_else(missing)?;
-        if value == "=" || value == ":" {
-            return Err(missing());
+        let value = match it.next() {
+            Some(v) if v != "=" && v != ":" => v,
+            _ => {
+                first_err
+                    .get_or_insert_with(|| LineError::MissingValue { line: line.to_owned(), name: name.to_owned() });
+                continue;
+            }
+        };
+        match number(line, name, value) {
+            Ok(v) => out.push((name.to_owned(), v)),
+            Err(e) => {
+                first_err.get_or_insert(e);
+            }
         }
-        out.push((name.to_owned(), number(line, name, value)?));
     }
-    Ok(out)
+    first_err.map_or(Ok(()), Err)
 }
 
-fn parse_csv(columns: &[String], line: &str) -> Result<Vec<(String, f64)>, LineError> {
+fn parse_csv(columns: &[String], line: &str, out: &mut Vec<(String, f64)>) -> Result<(), LineError> {
     let fields: Vec<&str> =
         if line.contains(',') { line.split(',').map(str::trim).collect() } else { line.split_whitespace().collect() };
     if fields.len() != columns.len() {
@@ -106,13 +123,18 @@ fn parse_csv(columns: &[String], line: &str) -> Result<Vec<(String, f64)>, LineE
             columns: columns.join(","),
         });
     }
-    let mut out = Vec::with_capacity(columns.len());
+    let mut first_err = None;
     for (name, field) in columns.iter().zip(fields) {
         if name != "_" {
-            out.push((name.clone(), number(line, name, field)?));
+            match number(line, name, field) {
+                Ok(v) => out.push((name.clone(), v)),
+                Err(e) => {
+                    first_err.get_or_insert(e);
+                }
+            }
         }
     }
-    Ok(out)
+    first_err.map_or(Ok(()), Err)
 }
 
 /// A piece of the byte stream that could not be delivered (dropped and counted).

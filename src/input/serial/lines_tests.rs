@@ -7,6 +7,19 @@ fn pairs(v: &[(&str, f64)]) -> Vec<(String, f64)> {
     v.iter().map(|(n, x)| (n.to_string(), *x)).collect()
 }
 
+/// `line` parsed strictly: its values if the whole line is good, else the first problem.
+fn strict(p: &LineProtocol, line: &str) -> Result<Vec<(String, f64)>, LineError> {
+    let mut out = vec![(String::from("stale"), 0.0)];
+    parse_line(p, line, &mut out).map(|()| out)
+}
+
+/// `line` parsed as the mapper does: every good value, and the first problem if any.
+fn lenient(p: &LineProtocol, line: &str) -> (Vec<(String, f64)>, Option<LineError>) {
+    let mut out = vec![];
+    let err = parse_line(p, line, &mut out).err();
+    (out, err)
+}
+
 #[test]
 fn name_value_table() {
     let p = LineProtocol::NameValue;
@@ -24,16 +37,16 @@ fn name_value_table() {
         ("# booting sensor v2", &[]),
     ];
     for (line, want) in cases {
-        assert_eq!(parse_line(&p, line), Ok(pairs(want)), "{line:?}");
+        assert_eq!(strict(&p, line), Ok(pairs(want)), "{line:?}");
     }
 }
 
 #[test]
 fn name_value_errors() {
     let p = LineProtocol::NameValue;
-    let expected_name = |l: &str| matches!(parse_line(&p, l), Err(LineError::ExpectedName { .. }));
-    let missing = |l: &str| matches!(parse_line(&p, l), Err(LineError::MissingValue { .. }));
-    let bad = |l: &str| matches!(parse_line(&p, l), Err(LineError::BadValue { .. }));
+    let expected_name = |l: &str| matches!(strict(&p, l), Err(LineError::ExpectedName { .. }));
+    let missing = |l: &str| matches!(strict(&p, l), Err(LineError::MissingValue { .. }));
+    let bad = |l: &str| matches!(strict(&p, l), Err(LineError::BadValue { .. }));
     assert!(expected_name("412"));
     assert!(expected_name("dist 412 80"));
     assert!(expected_name("=412"));
@@ -44,28 +57,46 @@ fn name_value_errors() {
     assert!(bad("dist abc"));
     assert!(bad("dist nan"));
     assert!(bad("dist inf"));
-    let msg = parse_line(&p, "dist=abc").unwrap_err().to_string();
+    let msg = strict(&p, "dist=abc").unwrap_err().to_string();
     assert!(msg.contains("`abc`") && msg.contains("`dist`") && msg.contains("skipped"), "{msg}");
+}
+
+/// A bad part costs only itself: the good pairs around it are delivered, the first problem reported.
+#[test]
+fn name_value_keeps_the_good_pairs() {
+    let p = LineProtocol::NameValue;
+    let (values, err) = lenient(&p, "dist=412 light=abc temp=21");
+    assert_eq!(values, pairs(&[("dist", 412.0), ("temp", 21.0)]));
+    assert!(matches!(err, Some(LineError::BadValue { ref name, .. }) if name == "light"), "{err:?}");
+    let (values, err) = lenient(&p, "dist 412 80 light 5");
+    assert_eq!(values, pairs(&[("dist", 412.0), ("light", 5.0)]));
+    assert!(matches!(err, Some(LineError::ExpectedName { ref found, .. }) if found == "80"), "{err:?}");
+    let (values, err) = lenient(&p, "a=1 b:");
+    assert_eq!(values, pairs(&[("a", 1.0)]));
+    assert!(matches!(err, Some(LineError::MissingValue { .. })), "{err:?}");
 }
 
 #[test]
 fn csv_table() {
     let cols = |c: &[&str]| LineProtocol::Csv { columns: c.iter().map(|s| s.to_string()).collect() };
     let p = cols(&["dist", "light"]);
-    assert_eq!(parse_line(&p, "412,80"), Ok(pairs(&[("dist", 412.0), ("light", 80.0)])));
-    assert_eq!(parse_line(&p, " 412 , 80 "), Ok(pairs(&[("dist", 412.0), ("light", 80.0)])));
-    assert_eq!(parse_line(&p, "412\t80"), Ok(pairs(&[("dist", 412.0), ("light", 80.0)])));
-    assert_eq!(parse_line(&cols(&["_", "light"]), "7,80"), Ok(pairs(&[("light", 80.0)])));
-    let err = parse_line(&p, "412,80,3").unwrap_err();
+    assert_eq!(strict(&p, "412,80"), Ok(pairs(&[("dist", 412.0), ("light", 80.0)])));
+    assert_eq!(strict(&p, " 412 , 80 "), Ok(pairs(&[("dist", 412.0), ("light", 80.0)])));
+    assert_eq!(strict(&p, "412\t80"), Ok(pairs(&[("dist", 412.0), ("light", 80.0)])));
+    assert_eq!(strict(&cols(&["_", "light"]), "7,80"), Ok(pairs(&[("light", 80.0)])));
+    let err = strict(&p, "412,80,3").unwrap_err();
     assert_eq!(
         err,
         LineError::ColumnCount { line: "412,80,3".into(), expected: 2, found: 3, columns: "dist,light".into() }
     );
     assert!(err.to_string().contains("3 columns, but 2 are declared"), "{err}");
-    assert!(matches!(parse_line(&p, "412"), Err(LineError::ColumnCount { found: 1, .. })));
-    assert!(matches!(parse_line(&p, "412,,"), Err(LineError::ColumnCount { found: 3, .. })));
-    assert!(matches!(parse_line(&p, "412,x"), Err(LineError::BadValue { .. })));
-    assert!(matches!(parse_line(&p, "412,"), Err(LineError::BadValue { .. })));
+    assert!(matches!(strict(&p, "412"), Err(LineError::ColumnCount { found: 1, .. })));
+    assert!(matches!(strict(&p, "412,,"), Err(LineError::ColumnCount { found: 3, .. })));
+    assert!(matches!(strict(&p, "412,x"), Err(LineError::BadValue { .. })));
+    assert!(matches!(strict(&p, "412,"), Err(LineError::BadValue { .. })));
+    // The other columns of a line with one bad number still count; a wrong count drops the line.
+    assert_eq!(lenient(&p, "x,80").0, pairs(&[("light", 80.0)]));
+    assert_eq!(lenient(&p, "412,80,3").0, pairs(&[]));
 }
 
 /// Everything the splitter produced for `chunks` fed one after another.
@@ -155,7 +186,10 @@ proptest! {
     /// The line parser never panics on arbitrary text.
     #[test]
     fn parse_line_never_panics(line in "\\PC{0,60}") {
-        let _ = parse_line(&LineProtocol::NameValue, &line);
-        let _ = parse_line(&LineProtocol::Csv { columns: vec!["a".into(), "_".into()] }, &line);
+        let mut out = vec![];
+        let _ = parse_line(&LineProtocol::NameValue, &line, &mut out);
+        prop_assert!(out.iter().all(|(n, v)| !n.is_empty() && v.is_finite()));
+        let _ = parse_line(&LineProtocol::Csv { columns: vec!["a".into(), "_".into()] }, &line, &mut out);
+        prop_assert!(out.len() <= 1);
     }
 }

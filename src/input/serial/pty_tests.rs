@@ -115,7 +115,8 @@ fn lines_arrive_through_the_symlink() {
     collect(&queue, &mut got, 2, "two lines");
     assert_eq!(lines(&got), ["dist 412", "dist=413 light=80"]);
     assert!(got.iter().all(|e| e.t == 7.5 && &*e.input == "lab"));
-    let parsed = parse_line(&LineProtocol::NameValue, lines(&got)[1]).unwrap();
+    let mut parsed = vec![];
+    parse_line(&LineProtocol::NameValue, lines(&got)[1], &mut parsed).unwrap();
     assert_eq!(parsed, [("dist".to_string(), 413.0), ("light".to_string(), 80.0)]);
     assert_eq!((input.stats().lines(), input.stats().garbled(), input.stats().reconnects()), (2, 0, 0));
 }

@@ -168,6 +168,18 @@ fn devices_lists_gpus_and_displays() {
     assert!(s.contains("Displays:\n  none"), "{s}");
 }
 
+/// Without a JACK server, quai says so once in its own words; libjack's own stderr lines (five per
+/// attempt, which would fill a months-long journal) go to the debug log instead.
+#[test]
+fn jack_being_down_is_reported_without_libjack_noise() {
+    let out = run(quai().arg("devices").env("JACK_DEFAULT_SERVER", "quai-test-no-such-server"));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(s.contains("JACK server `quai-test-no-such-server` not running"), "{s}");
+    let e = text(&out.stderr);
+    assert!(!e.contains("Cannot connect to server") && !e.contains("JackShm"), "libjack noise on stderr:\n{e}");
+}
+
 /// With no display, `quai run` exits 2 and points at --headless and `quai render`.
 #[test]
 fn run_without_display_exits_2() {

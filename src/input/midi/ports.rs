@@ -80,9 +80,41 @@ impl MidiError {
 /// Serializes quai's own libjack client calls (open, connect, close) across its MIDI threads.
 /// libjack deletes every client of a dead server inside the next `jack_client_open`; with one call
 /// at a time no other thread can be using such a client at that moment.
+/// Taking it also routes libjack's own messages into the log first (see [`route_libjack_messages`]).
 pub(crate) fn jack_lock() -> MutexGuard<'static, ()> {
     static JACK: Mutex<()> = Mutex::new(());
+    static ROUTED: std::sync::Once = std::sync::Once::new();
+    ROUTED.call_once(route_libjack_messages);
     JACK.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// libjack prints its errors and notices straight to stderr: five lines ("Cannot connect to server
+/// socket", "jack server is not running or cannot be started", ...) on every attempt, so a piece
+/// whose scene names a MIDI input on a machine without JACK would write some 10 lines a second
+/// into its journal for months. quai reports those states itself, once, in words a technician can
+/// act on; libjack's own lines go to the log at debug level (`QUAI_LOG=quai::jack=debug` shows
+/// them) instead.
+fn route_libjack_messages() {
+    unsafe extern "C" fn error(msg: *const std::ffi::c_char) {
+        if !msg.is_null() {
+            // SAFETY: libjack passes a NUL-terminated string that lives for this call.
+            let msg = unsafe { std::ffi::CStr::from_ptr(msg) };
+            tracing::debug!(target: "quai::jack", "libjack: {}", msg.to_string_lossy());
+        }
+    }
+    unsafe extern "C" fn info(msg: *const std::ffi::c_char) {
+        if !msg.is_null() {
+            // SAFETY: as above.
+            let msg = unsafe { std::ffi::CStr::from_ptr(msg) };
+            tracing::trace!(target: "quai::jack", "libjack: {}", msg.to_string_lossy());
+        }
+    }
+    // SAFETY: both only replace libjack's global message hooks with functions that stay valid for
+    // the whole process; called once, before quai's first libjack call.
+    unsafe {
+        jack_sys::jack_set_error_function(Some(error));
+        jack_sys::jack_set_info_function(Some(info));
+    }
 }
 
 /// The JACK server clients connect to: `$JACK_DEFAULT_SERVER`, else `default`.

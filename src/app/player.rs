@@ -47,7 +47,7 @@ impl Player {
         let watcher = if watch && files.is_disk() {
             let loader_gpu = gpu.clone();
             // The loader thread keeps the cache: an edit rebuilds only the pipelines it changed.
-            let spawned = SceneWatcher::spawn(files, scene.path.clone(), &scene.files, move |s: Scene| {
+            let spawned = SceneWatcher::spawn(files, &scene, move |s: Scene| {
                 let canvas = s.canvas;
                 let built = Compositor::new(&loader_gpu, Arc::new(s), canvas, &mut cache).map_err(|e| e.to_string());
                 if built.is_ok() {

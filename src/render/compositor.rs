@@ -3,12 +3,11 @@
 //! the window path and the offscreen path share it. Built on the loader thread for hot reload,
 //! used on the render thread.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use bytemuck::{Pod, Zeroable};
 
-use super::pipelines::{GpuCache, Variant, blend_index, premultiply, upload_texture};
+use super::pipelines::{GpuCache, Variant, blend_index};
 use super::{Gpu, RenderError};
 use crate::scene::{Blend, Fit, Layer, LayerKind, Scene, shader_time};
 
@@ -95,7 +94,6 @@ impl Compositor {
         let layer_buffer = uniform("quai layer uniforms", n * SLOT);
         let param_buffer = uniform("quai layer params", n * param_stride);
 
-        let mut textures: HashMap<*const crate::scene::ImageData, wgpu::TextureView> = HashMap::new();
         let mut layers = Vec::with_capacity(scene.layers.len());
         for (i, layer) in scene.layers.iter().enumerate() {
             let pipeline = cache.pipeline(gpu, &layer.program, layer.blend, Variant::Layer, &layer.name)?;
@@ -125,13 +123,7 @@ impl Compositor {
                 ],
             });
             let view = match &layer.image {
-                Some(img) => textures
-                    .entry(Arc::as_ptr(img))
-                    .or_insert_with(|| {
-                        let label = format!("image {}", img.path.display());
-                        upload_texture(gpu, &label, img.width, img.height, &premultiply(&img.rgba))
-                    })
-                    .clone(),
+                Some(img) => cache.texture(gpu, img),
                 None => cache.white.clone(),
             };
             let texture = device.create_bind_group(&wgpu::BindGroupDescriptor {

@@ -4,9 +4,10 @@
 //! alone does not compile it again: on lavapipe each pipeline is an LLVM compile of 50-150 ms.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use super::{CANVAS_FORMAT, Gpu, RenderError};
-use crate::scene::{Blend, ShaderProgram};
+use crate::scene::{Blend, ImageData, ShaderProgram};
 
 /// Which fragment entry a pipeline uses (see shaders/lib/entry.wgsl).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -36,6 +37,11 @@ pub struct GpuCache {
     pipelines: HashMap<Key, wgpu::RenderPipeline>,
     used: HashSet<Key>,
     compiled: u64,
+    /// Image textures by the address of their `ImageData`, which the entry keeps alive (so the
+    /// address cannot be reused while cached). A reload that kept an image reuses its texture.
+    textures: HashMap<usize, (Arc<ImageData>, wgpu::TextureView)>,
+    used_textures: HashSet<usize>,
+    uploaded: u64,
 }
 
 impl GpuCache {
@@ -94,7 +100,35 @@ impl GpuCache {
             pipelines: HashMap::new(),
             used: HashSet::new(),
             compiled: 0,
+            textures: HashMap::new(),
+            used_textures: HashSet::new(),
+            uploaded: 0,
         }
+    }
+
+    /// The texture of `image` (premultiplied), uploaded only if no scene since the last
+    /// `keep_only_used` has needed the same image.
+    pub fn texture(&mut self, gpu: &Gpu, image: &Arc<ImageData>) -> wgpu::TextureView {
+        let key = Arc::as_ptr(image) as usize;
+        self.used_textures.insert(key);
+        if let Some((_, view)) = self.textures.get(&key) {
+            return view.clone();
+        }
+        let label = format!("image {}", image.path.display());
+        let view = upload_texture(gpu, &label, image.width, image.height, &premultiply(&image.rgba));
+        self.uploaded += 1;
+        self.textures.insert(key, (image.clone(), view.clone()));
+        view
+    }
+
+    /// How many image textures this cache has uploaded in all.
+    pub fn uploaded(&self) -> u64 {
+        self.uploaded
+    }
+
+    /// Number of image textures held.
+    pub fn textures_held(&self) -> usize {
+        self.textures.len()
     }
 
     /// The pipeline for `program` drawn with `blend` as `variant`, compiled only if no scene
@@ -150,6 +184,8 @@ impl GpuCache {
         let used = std::mem::take(&mut self.used);
         self.pipelines.retain(|k, _| used.contains(k));
         self.modules.retain(|wgsl, _| used.iter().any(|k| &k.wgsl == wgsl));
+        let used = std::mem::take(&mut self.used_textures);
+        self.textures.retain(|k, _| used.contains(k));
     }
 
     /// Number of pipelines held.

@@ -13,6 +13,7 @@ pub mod validate;
 pub mod watch;
 
 use std::path::Path;
+use std::sync::Arc;
 
 pub use diag::{Diagnostic, Location, SceneErrors};
 pub use model::*;
@@ -25,9 +26,15 @@ pub fn load(path: &Path) -> Result<Scene, SceneErrors> {
 
 /// Load and validate a scene from any file source.
 pub fn load_from(files: &dyn Files, path: &Path) -> Result<Scene, SceneErrors> {
+    reload_from(files, path, &[])
+}
+
+/// Load and validate a scene again, reusing the decoded `images` of its previous version (see
+/// [`Scene::images`]) whose files have not changed: only what was edited is decoded.
+pub fn reload_from(files: &dyn Files, path: &Path, images: &[Arc<ImageData>]) -> Result<Scene, SceneErrors> {
     let path = source::normalize(path);
     let parsed = load::parse(files, &path);
-    validate::validate(files, &path, parsed)
+    validate::validate(files, &path, parsed, images)
 }
 
 /// Load a scene from TOML text alone (no includes, shaders or images can be read): for tests and fuzzing.

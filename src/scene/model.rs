@@ -114,6 +114,38 @@ pub struct ImageData {
     pub width: u32,
     pub height: u32,
     pub rgba: Vec<u8>,
+    /// Fingerprint of the file's bytes it was decoded from: a reload whose file has the same
+    /// fingerprint reuses this image (and its GPU texture) instead of decoding it again.
+    pub source: FileStamp,
+}
+
+/// Length and 64-bit hash of a file's bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStamp {
+    pub len: u64,
+    pub hash: u64,
+}
+
+impl FileStamp {
+    pub fn of(bytes: &[u8]) -> Self {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        bytes.hash(&mut h);
+        FileStamp { len: bytes.len() as u64, hash: h.finish() }
+    }
+}
+
+impl Scene {
+    /// The decoded images this scene holds (each once).
+    pub fn images(&self) -> Vec<Arc<ImageData>> {
+        let mut out: Vec<Arc<ImageData>> = Vec::new();
+        for img in self.layers.iter().filter_map(|l| l.image.as_ref()) {
+            if !out.iter().any(|o| Arc::ptr_eq(o, img)) {
+                out.push(img.clone());
+            }
+        }
+        out
+    }
 }
 
 impl std::fmt::Debug for ImageData {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use notify::{RecursiveMode, Watcher as _};
 
-use super::{Files, Scene, SceneErrors, load_from};
+use super::{Files, ImageData, Scene, SceneErrors, reload_from};
 
 /// What the loader thread reports after a change on disk.
 pub enum Update<R> {
@@ -31,13 +31,15 @@ pub struct SceneWatcher<R> {
 const SETTLE: Duration = Duration::from_millis(20);
 
 impl<R: Send + 'static> SceneWatcher<R> {
-    /// Watch `files` (those the current scene was built from) and reload `path` when any changes.
+    /// Watch the files `current` was built from and reload its main file when any changes. Images
+    /// whose files did not change are taken over from the last good version, not decoded again.
     pub fn spawn(
         files_source: Arc<dyn Files>,
-        path: PathBuf,
-        files: &[PathBuf],
+        current: &Scene,
         mut prepare: impl FnMut(Scene) -> Result<R, String> + Send + 'static,
     ) -> notify::Result<Self> {
+        let (path, files) = (current.path.clone(), &current.files);
+        let mut images: Vec<Arc<ImageData>> = current.images();
         let (event_tx, event_rx) = mpsc::channel::<notify::Result<notify::Event>>();
         let mut watcher = notify::recommended_watcher(event_tx)?;
         let (update_tx, updates) = mpsc::sync_channel(4);
@@ -62,9 +64,10 @@ impl<R: Send + 'static> SceneWatcher<R> {
                     };
                     // Let the save settle: editors write, rename and touch in bursts.
                     while let Ok(_ev) = event_rx.recv_timeout(SETTLE) {}
-                    let update = match load_from(files_source.as_ref(), &path) {
+                    let update = match reload_from(files_source.as_ref(), &path, &images) {
                         Ok(scene) => {
                             watched.update(&mut watcher, &scene.files);
+                            images = scene.images();
                             match prepare(scene) {
                                 Ok(value) => Update::Ready { value, took: first.elapsed() },
                                 Err(msg) => Update::Failed(msg),

@@ -242,27 +242,7 @@ fn load_image(cx: &mut Ctx, file: FileId, at: &Spanned<String>, here: &Path) -> 
             format!("cannot read image {}: {}", path.display(), io_reason(&e)),
             "image paths are relative to the scene file that names them".to_string(),
         )),
-        Ok(bytes) => match image::load_from_memory(&bytes) {
-            Err(e) => Err((format!("cannot decode image {}: {e}", path.display()), "use PNG or JPEG".to_string())),
-            Ok(img) if img.width() > MAX_TEXTURE || img.height() > MAX_TEXTURE => Err((
-                format!(
-                    "image {} is {}x{}, larger than {MAX_TEXTURE} pixels on a side",
-                    path.display(),
-                    img.width(),
-                    img.height()
-                ),
-                "scale it down; GPUs cannot hold larger textures".to_string(),
-            )),
-            Ok(img) => {
-                let rgba = img.to_rgba8();
-                Ok(Arc::new(ImageData {
-                    path: path.clone(),
-                    width: rgba.width(),
-                    height: rgba.height(),
-                    rgba: rgba.into_raw(),
-                }))
-            }
-        },
+        Ok(bytes) => decode_image(&path, &bytes, cx.reuse),
     };
     let image = match result {
         Ok(i) => Some(i),
@@ -273,6 +253,37 @@ fn load_image(cx: &mut Ctx, file: FileId, at: &Spanned<String>, here: &Path) -> 
     };
     cx.images.insert(path, image.clone());
     image
+}
+
+/// The image in `bytes`: the previous scene's if it was decoded from the same bytes at the same
+/// path (an edit elsewhere does not decode a 4K photo again), else freshly decoded.
+fn decode_image(path: &Path, bytes: &[u8], reuse: &[Arc<ImageData>]) -> Result<Arc<ImageData>, (String, String)> {
+    let source = FileStamp::of(bytes);
+    if let Some(same) = reuse.iter().find(|i| i.path == path && i.source == source) {
+        return Ok(same.clone());
+    }
+    match image::load_from_memory(bytes) {
+        Err(e) => Err((format!("cannot decode image {}: {e}", path.display()), "use PNG or JPEG".to_string())),
+        Ok(img) if img.width() > MAX_TEXTURE || img.height() > MAX_TEXTURE => Err((
+            format!(
+                "image {} is {}x{}, larger than {MAX_TEXTURE} pixels on a side",
+                path.display(),
+                img.width(),
+                img.height()
+            ),
+            "scale it down; GPUs cannot hold larger textures".to_string(),
+        )),
+        Ok(img) => {
+            let rgba = img.to_rgba8();
+            Ok(Arc::new(ImageData {
+                path: path.to_path_buf(),
+                width: rgba.width(),
+                height: rgba.height(),
+                rgba: rgba.into_raw(),
+                source,
+            }))
+        }
+    }
 }
 
 /// Names the prelude declares at module scope; a uniform by the same name would be confusing.

@@ -28,6 +28,8 @@ pub(super) struct Ctx<'a> {
     /// Compiled shaders by (file, uniforms); `None` = failed (reported once, not once per layer).
     programs: HashMap<(PathBuf, Vec<String>), Option<Arc<ShaderProgram>>>,
     images: HashMap<PathBuf, Option<Arc<ImageData>>>,
+    /// Images of the previous version of the scene, reused where their file is unchanged.
+    reuse: &'a [Arc<ImageData>],
     /// What is being checked (" in layer `x`"), appended to range errors.
     context: String,
 }
@@ -63,7 +65,12 @@ impl Ctx<'_> {
     }
 }
 
-pub fn validate(files: &dyn Files, path: &Path, parsed: Parsed) -> Result<Scene, SceneErrors> {
+pub fn validate(
+    files: &dyn Files,
+    path: &Path,
+    parsed: Parsed,
+    reuse: &[Arc<ImageData>],
+) -> Result<Scene, SceneErrors> {
     let mut cx = Ctx {
         files,
         parsed: &parsed,
@@ -71,6 +78,7 @@ pub fn validate(files: &dyn Files, path: &Path, parsed: Parsed) -> Result<Scene,
         read: Vec::new(),
         programs: HashMap::new(),
         images: HashMap::new(),
+        reuse,
         context: String::new(),
     };
 

@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use super::AppError;
 use crate::input::EventQueue;
+use crate::input::event::EventKind;
 use crate::input::osc::{AllowList, parse_bind};
+use crate::input::serial::{LineProtocol, parse_line};
 use crate::input::sources::Source;
 use crate::scene::{Input, InputKind, Monitor, SerialProtocol};
 use crate::show::ShowClock;
@@ -82,11 +84,16 @@ pub fn run(opts: &MonitorOptions, stop: Arc<AtomicBool>) -> Result<(), AppError>
     let started = Instant::now();
     let mut next_summary = started + Duration::from_secs(1);
     let stdout = std::io::stdout();
+    let mut values = Vec::new();
     while !stop.load(Ordering::Relaxed) && opts.duration.is_none_or(|d| started.elapsed() < d) {
         let mut out = stdout.lock();
         for (_, _, queue, _, _) in &running {
             queue.drain(|e| {
-                let _ = writeln!(out, "{e}");
+                let _ = write!(out, "{e}");
+                if let EventKind::Serial { line } = &e.kind {
+                    let _ = write!(out, "{}", read_as_lines(line, &mut values));
+                }
+                let _ = writeln!(out);
             });
         }
         let _ = out.flush();
@@ -107,4 +114,46 @@ pub fn run(opts: &MonitorOptions, stop: Arc<AtomicBool>) -> Result<(), AppError>
         std::thread::sleep(Duration::from_millis(10));
     }
     Ok(())
+}
+
+/// What a scene's serial input with `protocol = "lines"` reads from `line`, to print after it:
+/// `  → dist 412, light 80`, and the first problem if part of the line would be skipped.
+fn read_as_lines(line: &str, values: &mut Vec<(String, f64)>) -> String {
+    let result = parse_line(&LineProtocol::NameValue, line, values);
+    // Bare numbers: a board written for `protocol = "csv"`, not a broken `lines` board.
+    let numbers: Vec<&str> =
+        if line.contains(',') { line.split(',').map(str::trim).collect() } else { line.split_whitespace().collect() };
+    if values.is_empty() && result.is_err() && numbers.iter().all(|n| n.parse::<f64>().is_ok_and(f64::is_finite)) {
+        return format!(
+            "  → {} numbers: {} (for a scene: protocol = \"csv\", columns = [one name per number])",
+            numbers.len(),
+            numbers.join(", ")
+        );
+    }
+    let read: Vec<String> = values.iter().map(|(n, v)| format!("{n} {v}")).collect();
+    let mut out = if read.is_empty() { String::new() } else { format!("  → {}", read.join(", ")) };
+    if let Err(e) = result {
+        out.push_str(&format!("  ✗ {}", e.problem()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serial_lines_show_what_a_scene_would_read() {
+        let mut v = Vec::new();
+        assert_eq!(read_as_lines("dist 412 light=80", &mut v), "  → dist 412, light 80");
+        assert_eq!(read_as_lines("# booting", &mut v), "");
+        assert_eq!(
+            read_as_lines("412,80", &mut v),
+            "  → 2 numbers: 412, 80 (for a scene: protocol = \"csv\", columns = [one name per number])"
+        );
+        assert_eq!(
+            read_as_lines("dist=412 light=4O", &mut v),
+            "  → dist 412  ✗ value `4O` for `light` is not a finite number (`light` skipped)"
+        );
+    }
 }

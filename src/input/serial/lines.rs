@@ -24,20 +24,52 @@ pub enum LineProtocol {
 }
 
 /// A line, or part of one, that does not follow its protocol; that part is skipped, the input
-/// keeps running.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+/// keeps running. Shown as ``serial line `LINE`: PROBLEM`` (see [`LineError::problem`]).
+#[derive(Debug, Clone, PartialEq)]
 pub enum LineError {
-    #[error(
-        "serial line `{line}`: expected a name before `{found}` (lines look like `dist 412` or `dist=412`; `{found}` skipped)"
-    )]
     ExpectedName { line: String, found: String },
-    #[error("serial line `{line}`: `{name}` has no value (lines look like `dist 412` or `dist=412`; `{name}` skipped)")]
     MissingValue { line: String, name: String },
-    #[error("serial line `{line}`: value `{value}` for `{name}` is not a finite number (`{name}` skipped)")]
     BadValue { line: String, name: String, value: String },
-    #[error("serial line `{line}`: {found} columns, but {expected} are declared ({columns}; line skipped)")]
     ColumnCount { line: String, expected: usize, found: usize, columns: String },
 }
+
+impl LineError {
+    /// The line this is about.
+    pub fn line(&self) -> &str {
+        match self {
+            LineError::ExpectedName { line, .. }
+            | LineError::MissingValue { line, .. }
+            | LineError::BadValue { line, .. }
+            | LineError::ColumnCount { line, .. } => line,
+        }
+    }
+
+    /// What is wrong and what was skipped, without the line (for `quai monitor`, which prints the
+    /// line already).
+    pub fn problem(&self) -> String {
+        const LOOK: &str = "lines look like `dist 412` or `dist=412`";
+        match self {
+            LineError::ExpectedName { found, .. } => {
+                format!("expected a name before `{found}` ({LOOK}; `{found}` skipped)")
+            }
+            LineError::MissingValue { name, .. } => format!("`{name}` has no value ({LOOK}; `{name}` skipped)"),
+            LineError::BadValue { name, value, .. } => {
+                format!("value `{value}` for `{name}` is not a finite number (`{name}` skipped)")
+            }
+            LineError::ColumnCount { expected, found, columns, .. } => {
+                format!("{found} columns, but {expected} are declared ({columns}; line skipped)")
+            }
+        }
+    }
+}
+
+impl fmt::Display for LineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "serial line `{}`: {}", self.line(), self.problem())
+    }
+}
+
+impl std::error::Error for LineError {}
 
 /// Puts the named numbers of `line` into `out` (cleared first; see the module docs for the
 /// grammar). Every good value is delivered; the first bad part, if any, is returned.

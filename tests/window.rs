@@ -1,0 +1,200 @@
+//! The window as a person sees it: `quai run` on its own Xvfb display, screenshots taken by the X
+//! server (`xwd`), the window resized from outside (`xdotool`, as a window manager or a person
+//! dragging its corner would). Checks what the pixels on screen are: the scene, the reload-error
+//! panel over it after a broken save, the canvas letterboxed after a resize, the panel gone after
+//! a good save.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use image::{Rgb, RgbImage};
+
+const WAIT: Duration = Duration::from_secs(15);
+
+/// A child process stopped on drop (SIGTERM, then SIGKILL), so a failing test leaves nothing running.
+struct Proc(Child);
+
+impl Proc {
+    fn stop(&mut self) -> Option<i32> {
+        if let Ok(Some(s)) = self.0.try_wait() {
+            return s.code();
+        }
+        let _ = Command::new("kill").args(["-s", "TERM", &self.0.id().to_string()]).stderr(Stdio::null()).status();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(10) {
+            if let Ok(Some(s)) = self.0.try_wait() {
+                return s.code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.0.kill();
+        self.0.wait().ok().and_then(|s| s.code())
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn tool(name: &str, package: &str) -> Command {
+    if Command::new("which").arg(name).output().map(|o| !o.status.success()).unwrap_or(true) {
+        panic!("`{name}` not found: install the `{package}` package (scripts/setup does)");
+    }
+    Command::new(name)
+}
+
+/// Xvfb on the first free display; returns it and the display name (`:N`).
+fn xvfb() -> (Proc, String) {
+    let mut child = tool("Xvfb", "xvfb")
+        .args(["-displayfd", "1", "-screen", "0", "1024x768x24", "-nolisten", "tcp"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("Xvfb");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("Xvfb display number");
+    let n: u32 = line.trim().parse().unwrap_or_else(|_| panic!("Xvfb printed `{line}`, not a display number"));
+    (Proc(child), format!(":{n}"))
+}
+
+/// The window's pixels as the X server has them (`xwd`, 32-bit ZPixmap as Xvfb at depth 24 gives).
+fn shot(display: &str, window: &str) -> RgbImage {
+    let out = tool("xwd", "x11-apps").args(["-display", display, "-id", window, "-silent"]).output().expect("xwd");
+    assert!(out.status.success(), "xwd: {}", String::from_utf8_lossy(&out.stderr));
+    let d = out.stdout;
+    let u32_at = |i: usize| u32::from_be_bytes([d[i * 4], d[i * 4 + 1], d[i * 4 + 2], d[i * 4 + 3]]);
+    let (header, format, width, height, byte_order, bpp, stride, ncolors) =
+        (u32_at(0), u32_at(2), u32_at(4), u32_at(5), u32_at(7), u32_at(11), u32_at(12), u32_at(19));
+    assert_eq!((format, bpp), (2, 32), "expected a 32-bit ZPixmap from xwd");
+    let (rmask, gmask, bmask) = (u32_at(14), u32_at(15), u32_at(16));
+    let data = &d[header as usize + ncolors as usize * 12..];
+    let channel = |px: u32, mask: u32| ((px & mask) >> mask.trailing_zeros()) as u8;
+    RgbImage::from_fn(width, height, |x, y| {
+        let i = (y * stride + x * 4) as usize;
+        let b = [data[i], data[i + 1], data[i + 2], data[i + 3]];
+        let px = if byte_order == 0 { u32::from_le_bytes(b) } else { u32::from_be_bytes(b) };
+        Rgb([channel(px, rmask), channel(px, gmask), channel(px, bmask)])
+    })
+}
+
+/// Takes screenshots until `ok` holds; on timeout saves the last one (in cargo's target tmp dir, so
+/// it outlives the test) and fails, naming it.
+fn until(display: &str, window: &str, what: &str, ok: impl Fn(&RgbImage) -> bool) -> RgbImage {
+    let start = Instant::now();
+    loop {
+        let img = shot(display, window);
+        if ok(&img) {
+            // To look at what the test saw: QUAI_WINDOW_SHOTS=DIR cargo test --test window
+            if let Some(dir) = std::env::var_os("QUAI_WINDOW_SHOTS") {
+                img.save(Path::new(&dir).join(format!("{}.png", what.replace(' ', "-")))).expect("save screenshot");
+            }
+            return img;
+        }
+        if start.elapsed() > WAIT {
+            let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("window-{}.png", what.replace(' ', "-")));
+            img.save(&path).expect("save screenshot");
+            panic!("timed out waiting for {what}; the last screenshot is {}", path.display());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn wait_log(log: &Path, needle: &str) {
+    let start = Instant::now();
+    while !std::fs::read_to_string(log).unwrap_or_default().contains(needle) {
+        assert!(start.elapsed() < WAIT, "quai never logged `{needle}`:\n{}", std::fs::read_to_string(log).unwrap());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn near(p: &Rgb<u8>, c: [u8; 3]) -> bool {
+    p.0.iter().zip(c).all(|(a, b)| a.abs_diff(b) <= 8)
+}
+
+const RED: [u8; 3] = [255, 0, 0];
+const GREEN: [u8; 3] = [0, 255, 0];
+const BLACK: [u8; 3] = [0, 0, 0];
+
+/// Pixels in the top-left corner (where the error panel goes) that are not `c`.
+fn panel_pixels(img: &RgbImage, c: [u8; 3]) -> usize {
+    let (w, h) = (img.width().min(300), img.height().min(60));
+    (0..h).flat_map(|y| (0..w).map(move |x| (x, y))).filter(|&(x, y)| !near(img.get_pixel(x, y), c)).count()
+}
+
+#[test]
+fn errors_show_over_the_picture_and_resizes_letterbox() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let name = format!("wintest-{}", std::process::id());
+    let scene: PathBuf = tmp.path().join("s.toml");
+    let write = |layer: &str| {
+        let text = format!("[show]\nname = \"{name}\"\ncanvas = [320, 180]\n[[layers]]\nname = \"bg\"\n{layer}\n");
+        std::fs::write(&scene, text).expect("scene")
+    };
+    write("color = \"#ff0000\"");
+    let (_x, display) = xvfb();
+    let log = tmp.path().join("quai.log");
+    let runtime = tempfile::tempdir().expect("runtime dir");
+    let mut quai = Proc(
+        Command::new(env!("CARGO_BIN_EXE_quai"))
+            .args(["run", "--duration", "60"])
+            .arg(&scene)
+            .env("DISPLAY", &display)
+            .env_remove("WAYLAND_DISPLAY")
+            .env("XDG_RUNTIME_DIR", runtime.path())
+            .env("QUAI_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("log"))
+            .spawn()
+            .expect("quai"),
+    );
+    wait_log(&log, "in a window on");
+    let found = tool("xdotool", "xdotool")
+        .args(["search", "--sync", "--name", &name])
+        .env("DISPLAY", &display)
+        .output()
+        .expect("xdotool search");
+    let window = String::from_utf8_lossy(&found.stdout).lines().next().unwrap_or_default().to_string();
+    assert!(!window.is_empty(), "no window named {name}");
+
+    // The scene fills its window (opened at the canvas size).
+    let img = until(&display, &window, "the red scene", |i| near(i.get_pixel(160, 90), RED));
+    assert_eq!(img.dimensions(), (320, 180));
+    assert_eq!(panel_pixels(&img, RED), 0, "nothing over the picture yet");
+
+    // A broken save: the errors appear over the top-left, the last good scene keeps playing.
+    write("color = \"#ff0000\"\nopacity = 1.5");
+    wait_log(&log, "reload failed");
+    let img = until(&display, &window, "the error panel", |i| panel_pixels(i, RED) > 200);
+    assert!(near(img.get_pixel(160, 170), RED), "the last good scene still shows below the panel");
+
+    // The window made wider: the canvas keeps its aspect, centred between black bars.
+    let resized = tool("xdotool", "xdotool")
+        .args(["windowsize", "--sync", &window, "640", "180"])
+        .env("DISPLAY", &display)
+        .status()
+        .expect("xdotool windowsize");
+    assert!(resized.success());
+    until(&display, &window, "the letterboxed canvas", |i| {
+        i.dimensions() == (640, 180)
+            && near(i.get_pixel(100, 170), BLACK)
+            && near(i.get_pixel(320, 170), RED)
+            && near(i.get_pixel(540, 170), BLACK)
+    });
+
+    // A good save: the panel goes and the new scene shows, still letterboxed.
+    write("color = \"#00ff00\"");
+    wait_log(&log, "scene reloaded");
+    until(&display, &window, "the green scene without the panel", |i| {
+        near(i.get_pixel(320, 90), GREEN)
+            && (0..i.width()).all(|x| {
+                let p = i.get_pixel(x, 20);
+                near(p, GREEN) || near(p, BLACK)
+            })
+    });
+    assert_eq!(quai.stop(), Some(0), "{}", std::fs::read_to_string(&log).unwrap_or_default());
+}

@@ -7,30 +7,11 @@
 //! the same lock; see `src/input/midi/jack_harness.rs` for why). The server's name reaches every
 //! JACK client here through its environment only, never this process's.
 
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A child process killed on drop (and reaped), so a failing assertion leaves nothing running.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        if let Ok(Some(_)) = self.0.try_wait() {
-            return;
-        }
-        let _ = Command::new("kill").args(["-s", "TERM", &self.0.id().to_string()]).stderr(Stdio::null()).status();
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(3) {
-            if let Ok(Some(_)) = self.0.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+mod common;
+use common::{Proc, wait_log};
 
 /// The lock the unit tests' JACK harness takes too: one test server at a time.
 fn lock_servers() -> std::fs::File {
@@ -52,24 +33,12 @@ fn jack_tool(name: &str, server: &str) -> Command {
     c
 }
 
-fn wait_for_log(log: &Path, what: &str, within: Duration) -> String {
-    let deadline = Instant::now() + within;
-    loop {
-        let text = std::fs::read_to_string(log).unwrap_or_default();
-        if text.contains(what) {
-            return text;
-        }
-        assert!(Instant::now() < deadline, "quai never logged `{what}`:\n{text}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 #[test]
 fn a_sequencer_plugged_in_mid_show_drives_a_parameter() {
     let _one_server = lock_servers();
     let tmp = tempfile::tempdir().expect("tmp");
     let server = format!("quai-it-{}", std::process::id());
-    let _jackd = Killed(
+    let _jackd = Proc(
         jack_tool("jackd", &server)
             .args(["-n", &server, "--no-realtime", "-d", "dummy", "-r", "48000", "-p", "128"])
             .stdout(Stdio::null())
@@ -96,7 +65,7 @@ fn a_sequencer_plugged_in_mid_show_drives_a_parameter() {
     )
     .expect("toml");
     let log_path = tmp.path().join("quai.log");
-    let mut quai = Killed(
+    let mut quai = Proc(
         jack_tool(env!("CARGO_BIN_EXE_quai"), &server)
             .args(["run", "--headless", "--duration", "6", "--record"])
             .arg(tmp.path().join("session.jsonl"))
@@ -108,9 +77,9 @@ fn a_sequencer_plugged_in_mid_show_drives_a_parameter() {
             .expect("quai"),
     );
     // quai is up and has found no port matching `quai-seq` yet.
-    wait_for_log(&log_path, "first frame", Duration::from_secs(20));
+    wait_log(&log_path, "first frame", 1, Duration::from_secs(20));
     // Now "plug in" the sequencer: middle C, velocity 64, 0.25 s on in every 0.5 s.
-    let _seq = Killed(
+    let _seq = Proc(
         jack_tool("jack_midiseq", &server)
             .args(["quai-seq", "24000", "0", "60", "12000"])
             .stdout(Stdio::null())
@@ -118,7 +87,7 @@ fn a_sequencer_plugged_in_mid_show_drives_a_parameter() {
             .spawn()
             .expect("jack_midiseq (jackd2)"),
     );
-    let log = wait_for_log(&log_path, "connected to JACK port `quai-seq", Duration::from_secs(5));
+    let log = wait_log(&log_path, "connected to JACK port `quai-seq", 1, Duration::from_secs(5));
     let deadline = Instant::now() + Duration::from_secs(20);
     let status = loop {
         if let Some(s) = quai.0.try_wait().expect("wait") {

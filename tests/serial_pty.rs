@@ -5,37 +5,13 @@
 //! scene again, up to a trigger firing.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+use common::Proc;
+
 const WAIT: Duration = Duration::from_secs(15);
-
-/// A child stopped on drop (SIGTERM, then SIGKILL), so a failing test leaves nothing running.
-struct Proc(Child);
-
-impl Proc {
-    fn stop(&mut self) -> Option<i32> {
-        if let Ok(Some(s)) = self.0.try_wait() {
-            return s.code();
-        }
-        let _ = Command::new("kill").args(["-s", "TERM", &self.0.id().to_string()]).stderr(Stdio::null()).status();
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(10) {
-            if let Ok(Some(s)) = self.0.try_wait() {
-                return s.code();
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.0.kill();
-        self.0.wait().ok().and_then(|s| s.code())
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
 
 /// A PTY pair: what the test writes to `a` the "board" sends out of `b`.
 struct Board {
@@ -81,13 +57,8 @@ fn log_text(log: &Path) -> String {
     std::fs::read_to_string(log).unwrap_or_default()
 }
 
-/// Waits until `needle` occurs `times` times in the log.
 fn wait_log(log: &Path, needle: &str, times: usize) {
-    let start = Instant::now();
-    while log_text(log).matches(needle).count() < times {
-        assert!(start.elapsed() < WAIT, "quai never logged `{needle}` {times}×:\n{}", log_text(log));
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    common::wait_log(log, needle, times, WAIT);
 }
 
 #[test]

@@ -6,39 +6,15 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use image::{Rgb, RgbImage};
 
+mod common;
+use common::Proc;
+
 const WAIT: Duration = Duration::from_secs(15);
-
-/// A child process stopped on drop (SIGTERM, then SIGKILL), so a failing test leaves nothing running.
-struct Proc(Child);
-
-impl Proc {
-    fn stop(&mut self) -> Option<i32> {
-        if let Ok(Some(s)) = self.0.try_wait() {
-            return s.code();
-        }
-        let _ = Command::new("kill").args(["-s", "TERM", &self.0.id().to_string()]).stderr(Stdio::null()).status();
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(10) {
-            if let Ok(Some(s)) = self.0.try_wait() {
-                return s.code();
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.0.kill();
-        self.0.wait().ok().and_then(|s| s.code())
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
 
 fn tool(name: &str, package: &str) -> Command {
     if Command::new("which").arg(name).output().map(|o| !o.status.success()).unwrap_or(true) {
@@ -105,11 +81,7 @@ fn until(display: &str, window: &str, what: &str, ok: impl Fn(&RgbImage) -> bool
 }
 
 fn wait_log(log: &Path, needle: &str) {
-    let start = Instant::now();
-    while !std::fs::read_to_string(log).unwrap_or_default().contains(needle) {
-        assert!(start.elapsed() < WAIT, "quai never logged `{needle}`:\n{}", std::fs::read_to_string(log).unwrap());
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    common::wait_log(log, needle, 1, WAIT);
 }
 
 fn near(p: &Rgb<u8>, c: [u8; 3]) -> bool {

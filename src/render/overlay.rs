@@ -116,16 +116,24 @@ fn premultiplied([r, g, b, a]: [u8; 4]) -> [u8; 4] {
     [m(r), m(g), m(b), a]
 }
 
+/// Window height per step of the panel's whole-number zoom: 1× up to 2159 pixels, 2× on a 4K
+/// output (32 px glyphs), and so on, so the text reads the same from the same distance.
+pub const ZOOM_STEP: u32 = 1080;
+
 /// Where the panel goes in a window of `window` pixels: `(x, y, w, h)` at the top-left with a
-/// margin, shrunk (keeping its aspect) when the window is too small to hold it; `None` when the
-/// window is too small for anything.
+/// margin. Zoomed by a whole number on large outputs (see [`ZOOM_STEP`]), shrunk (keeping its
+/// aspect) when the window is too small to hold it; `None` when the window is too small for
+/// anything.
 pub fn placement(panel: [u32; 2], window: [u32; 2]) -> Option<(f32, f32, f32, f32)> {
-    let margin = PAD as f32;
+    let zoom = (window[1] / ZOOM_STEP).max(1);
+    let margin = (PAD * zoom) as f32;
     let room = [window[0] as f32 - 2.0 * margin, window[1] as f32 - 2.0 * margin];
     if room[0] < 1.0 || room[1] < 1.0 || panel[0] == 0 || panel[1] == 0 {
         return None;
     }
-    let s = (room[0] / panel[0] as f32).min(room[1] / panel[1] as f32).min(1.0);
+    let fit = (room[0] / panel[0] as f32).min(room[1] / panel[1] as f32);
+    // Whole-number zooms keep the 8×8 glyphs crisp; only a too-small window gets a fraction.
+    let s = if fit >= 1.0 { fit.floor().min(zoom as f32) } else { fit };
     let (w, h) = ((panel[0] as f32 * s).floor().max(1.0), (panel[1] as f32 * s).floor().max(1.0));
     Some((margin, margin, w, h))
 }
@@ -182,6 +190,10 @@ mod tests {
         assert_eq!(placement([100, 50], [1920, 1080]), Some((m, m, 100.0, 50.0)));
         let (_, _, w, h) = placement([2000, 500], [1000 + 2 * PAD, 1000]).unwrap();
         assert_eq!((w, h), (1000.0, 250.0));
+        // A 4K output doubles the panel (and its margin), where it fits.
+        assert_eq!(placement([100, 50], [3840, 2160]), Some((2.0 * m, 2.0 * m, 200.0, 100.0)));
+        let (_, _, w, _) = placement([3000, 50], [3840, 2160]).unwrap();
+        assert_eq!(w, 3000.0, "a 2× panel would not fit: 1×, still a whole number");
         assert_eq!(placement([100, 50], [10, 10]), None);
         assert_eq!(placement([100, 50], [0, 0]), None);
     }

@@ -96,8 +96,18 @@ pub struct PresentPass {
     overlay_pipeline: wgpu::RenderPipeline,
     layout: wgpu::BindGroupLayout,
     sampler: wgpu::Sampler,
+    /// For the panel drawn at a whole-number scale: text stays crisp.
+    nearest: wgpu::Sampler,
     bind: Option<(wgpu::BindGroup, *const ())>,
-    overlay: Option<(wgpu::BindGroup, [u32; 2])>,
+    /// The panel's size and bind groups: sampled nearest (whole-number scales) and linear
+    /// (shrunk to fit a small window).
+    overlay: Option<Overlay>,
+}
+
+struct Overlay {
+    size: [u32; 2],
+    nearest: wgpu::BindGroup,
+    linear: wgpu::BindGroup,
 }
 
 impl PresentPass {
@@ -167,16 +177,20 @@ impl PresentPass {
             min_filter: wgpu::FilterMode::Linear,
             ..Default::default()
         });
-        Self { pipeline, overlay_pipeline, layout, sampler, bind: None, overlay: None }
+        let nearest = gpu.device.create_sampler(&wgpu::SamplerDescriptor {
+            label: Some("present overlay sampler (nearest)"),
+            ..Default::default()
+        });
+        Self { pipeline, overlay_pipeline, layout, sampler, nearest, bind: None, overlay: None }
     }
 
-    fn bind_group(&self, gpu: &Gpu, label: &str, view: &wgpu::TextureView) -> wgpu::BindGroup {
+    fn bind_group(&self, gpu: &Gpu, label: &str, view: &wgpu::TextureView, sampler: &wgpu::Sampler) -> wgpu::BindGroup {
         gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some(label),
             layout: &self.layout,
             entries: &[
                 wgpu::BindGroupEntry { binding: 0, resource: wgpu::BindingResource::TextureView(view) },
-                wgpu::BindGroupEntry { binding: 1, resource: wgpu::BindingResource::Sampler(&self.sampler) },
+                wgpu::BindGroupEntry { binding: 1, resource: wgpu::BindingResource::Sampler(sampler) },
             ],
         })
     }
@@ -185,7 +199,11 @@ impl PresentPass {
     pub fn set_overlay(&mut self, gpu: &Gpu, panel: Option<&Panel>) {
         self.overlay = panel.map(|p| {
             let view = upload_texture(gpu, "quai overlay", p.width, p.height, &p.rgba);
-            (self.bind_group(gpu, "present overlay", &view), [p.width, p.height])
+            Overlay {
+                size: [p.width, p.height],
+                nearest: self.bind_group(gpu, "present overlay (nearest)", &view, &self.nearest),
+                linear: self.bind_group(gpu, "present overlay (linear)", &view, &self.sampler),
+            }
         });
     }
 
@@ -200,7 +218,7 @@ impl PresentPass {
     ) {
         let key = &canvas.view as *const _ as *const ();
         if self.bind.as_ref().map(|b| b.1) != Some(key) {
-            self.bind = Some((self.bind_group(gpu, "present canvas", &canvas.view), key));
+            self.bind = Some((self.bind_group(gpu, "present canvas", &canvas.view, &self.sampler), key));
         }
         let (x, y, w, h) = letterbox(canvas.size, size);
         let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
@@ -222,12 +240,13 @@ impl PresentPass {
             pass.set_bind_group(0, bg, &[]);
         }
         pass.draw(0..3, 0..1);
-        if let Some((bg, panel)) = &self.overlay
-            && let Some((x, y, w, h)) = overlay::placement(*panel, size)
+        if let Some(o) = &self.overlay
+            && let Some((x, y, w, h)) = overlay::placement(o.size, size)
         {
             pass.set_viewport(x, y, w, h, 0.0, 1.0);
             pass.set_pipeline(&self.overlay_pipeline);
-            pass.set_bind_group(0, bg, &[]);
+            let whole = w >= o.size[0] as f32;
+            pass.set_bind_group(0, if whole { &o.nearest } else { &o.linear }, &[]);
             pass.draw(0..3, 0..1);
         }
     }

@@ -32,17 +32,18 @@ pub fn run_headless(
 ) -> Result<FrameStats, AppError> {
     let started = Instant::now();
     let (scene, gpu) = load_and_open_gpu(files.clone(), path, || Ok(Gpu::headless()?))?;
-    tracing::info!("playing {} headless on {} at {} fps", scene.name, gpu.describe(), scene.fps);
+    let gpu_name = gpu.describe();
+    tracing::info!("playing {} headless on {gpu_name} at {} fps", scene.name, scene.fps);
     let mut player = Player::new(gpu, scene, files, opts.watch, opts.record.as_deref())?;
     let mut period = Duration::from_secs_f64(1.0 / player.scene().fps);
     let mut stats = FrameStats::new(period.as_secs_f64());
     let mut next = Instant::now();
     let mut last = None::<Instant>;
-    let mut last_report = Instant::now();
     let mut snapshot_due = false;
     while !stop.load(Ordering::Relaxed) && opts.duration.is_none_or(|d| started.elapsed() < d) {
         if player.poll_reload() {
             period = Duration::from_secs_f64(1.0 / player.scene().fps);
+            stats.set_period(period.as_secs_f64());
             snapshot_due = true;
         }
         let mut encoder = player.encoder();
@@ -65,10 +66,7 @@ pub fn run_headless(
             stats.record(now - prev);
         }
         last = Some(now);
-        if last_report.elapsed() >= Duration::from_secs(10) {
-            tracing::debug!("{stats}");
-            last_report = Instant::now();
-        }
+        stats.report(now, &gpu_name);
         next += period;
         match next.checked_duration_since(Instant::now()) {
             Some(wait) => std::thread::sleep(wait),

@@ -59,7 +59,8 @@ struct App {
     state: Option<(Arc<Window>, Player, Presenter)>,
     stats: FrameStats,
     last_frame: Option<Instant>,
-    last_report: Instant,
+    /// The GPU, as the frame-pace warning names it.
+    gpu_name: String,
     presented: u64,
     error: Option<AppError>,
     /// The reload error the overlay shows now, to redraw the panel only when it changes.
@@ -87,7 +88,7 @@ pub fn run_window(
         started: Instant::now(),
         state: None,
         last_frame: None,
-        last_report: Instant::now(),
+        gpu_name: String::new(),
         presented: 0,
         error: None,
         overlay_shown: None,
@@ -153,7 +154,8 @@ impl App {
         let gpu = Gpu::with_instance(instance, Some(&surface))?;
         let size = window.inner_size();
         let presenter = Presenter::new(&gpu, surface, [size.width, size.height])?;
-        tracing::info!("playing {} in a window on {}", scene.name, gpu.describe());
+        self.gpu_name = gpu.describe();
+        tracing::info!("playing {} in a window on {}", scene.name, self.gpu_name);
         if let Some(hz) = monitor.as_ref().and_then(|m| m.refresh_rate_millihertz()) {
             self.stats = FrameStats::new(1000.0 / hz as f64);
         }
@@ -202,10 +204,7 @@ impl ApplicationHandler for App {
                     self.stats.record(now - prev);
                 }
                 self.last_frame = Some(now);
-                if self.last_report.elapsed() >= Duration::from_secs(10) {
-                    tracing::debug!("{}", self.stats);
-                    self.last_report = now;
-                }
+                self.stats.report(now, &self.gpu_name);
                 window.request_redraw();
             }
             _ => {}

@@ -116,7 +116,12 @@ fn a_board_unplugged_and_replugged_mid_show_drives_the_scene_again() {
     board.send("dist=100\n");
     wait_log(&log, "trigger `near` fired", 2);
 
-    assert_eq!(quai.stop(), Some(0), "quai stays up through the unplug and stops cleanly:\n{}", log_text(&log));
+    assert_eq!(
+        quai.stop(),
+        "exit status: 0",
+        "quai stays up through the unplug and stops cleanly:\n{}",
+        log_text(&log)
+    );
     let png = image::open(dir.join("last.png")).expect("snapshot").to_rgba8();
     assert_eq!(png.get_pixel(8, 8).0[0], 255, "the last frame shows dist 100 → level 1");
     let rec = std::fs::read_to_string(dir.join("session.jsonl")).expect("recording");

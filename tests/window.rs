@@ -168,5 +168,5 @@ fn errors_show_over_the_picture_and_resizes_letterbox() {
                 near(p, GREEN) || near(p, BLACK)
             })
     });
-    assert_eq!(quai.stop(), Some(0), "{}", std::fs::read_to_string(&log).unwrap_or_default());
+    assert_eq!(quai.stop(), "exit status: 0", "{}", std::fs::read_to_string(&log).unwrap_or_default());
 }

@@ -21,10 +21,36 @@ pub enum Update<R> {
     Failed(String),
 }
 
-/// A running watcher; dropping it stops the loader thread.
+/// A running watcher; dropping it stops the loader thread and waits for it (see `Drop`).
 pub struct SceneWatcher<R> {
     pub updates: Receiver<Update<R>>,
-    _stop: mpsc::Sender<()>,
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// Longest wait for the loader thread to finish when the watcher is dropped: it notices within
+/// 200 ms, unless it is in the middle of a load.
+const JOIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl<R> Drop for SceneWatcher<R> {
+    /// Stops the loader thread and waits for it, so that the GPU objects it holds (a device
+    /// handle, cached pipelines and textures) are released before the caller goes on: a process
+    /// that exits while another thread still tears down GPU objects can crash in the driver's
+    /// exit handlers. Updates it still sends meanwhile are dropped.
+    fn drop(&mut self) {
+        self.stop.take();
+        let Some(thread) = self.thread.take() else { return };
+        let start = Instant::now();
+        while !thread.is_finished() {
+            while self.updates.try_recv().is_ok() {} // a loader blocked on a full channel goes on
+            if start.elapsed() > JOIN_TIMEOUT {
+                tracing::warn!("the scene loader did not stop within {} s; leaving it", JOIN_TIMEOUT.as_secs());
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let _ = thread.join();
+    }
 }
 
 /// How long to wait for an editor to finish writing (several events per save) before reloading.
@@ -46,7 +72,7 @@ impl<R: Send + 'static> SceneWatcher<R> {
         let (stop, stop_rx) = mpsc::channel::<()>();
         let mut watched = WatchSet::default();
         watched.update(&mut watcher, files);
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("quai-loader".into())
             .spawn(move || {
                 loop {
@@ -84,7 +110,7 @@ impl<R: Send + 'static> SceneWatcher<R> {
                 }
             })
             .map_err(|e| notify::Error::generic(&format!("cannot start the loader thread: {e}")))?;
-        Ok(Self { updates, _stop: stop })
+        Ok(Self { updates, stop: Some(stop), thread: Some(thread) })
     }
 }
 

@@ -10,21 +10,23 @@ use std::time::{Duration, Instant};
 pub struct Proc(pub Child);
 
 impl Proc {
-    /// Stops the process (if it still runs) and returns its exit code.
-    pub fn stop(&mut self) -> Option<i32> {
+    /// Stops the process (if it still runs) and says how it ended: `exit status: 0`, or
+    /// `signal: 11 (SIGSEGV)` for a crash.
+    pub fn stop(&mut self) -> String {
         if let Ok(Some(s)) = self.0.try_wait() {
-            return s.code();
+            return s.to_string();
         }
         let _ = Command::new("kill").args(["-s", "TERM", &self.0.id().to_string()]).stderr(Stdio::null()).status();
         let start = Instant::now();
         while start.elapsed() < Duration::from_secs(10) {
             if let Ok(Some(s)) = self.0.try_wait() {
-                return s.code();
+                return s.to_string();
             }
             std::thread::sleep(Duration::from_millis(20));
         }
         let _ = self.0.kill();
-        self.0.wait().ok().and_then(|s| s.code())
+        let status = self.0.wait().map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());
+        format!("{status} (did not stop within 10 s of SIGTERM)")
     }
 }
 

@@ -3,7 +3,8 @@
 //! of a headless run (scene load overlapped with the adapter request, compositor, first frame on
 //! the GPU; baseline: the bare wgpu adapter + device request). Target: first frame ≤ 0.5 s.
 //! And reloading a scene that shows a 4K photo after an edit elsewhere in it (baseline: decoding
-//! that photo alone, which every reload used to do): an unchanged image is reused, not decoded.
+//! that photo alone, which every reload used to do): an unchanged image is reused, not decoded;
+//! from disk it is not even read.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -66,6 +67,15 @@ fn bench(c: &mut Criterion) {
     g.bench_function("quai_reload_decoding", |b| b.iter(|| quai::scene::load_from(&files, scene_path).expect("scene")));
     g.bench_function("quai_reload_reusing", |b| {
         b.iter(|| quai::scene::reload_from(&files, scene_path, &previous).expect("scene"))
+    });
+    // The same from disk, where an unchanged image is known by its metadata and not read at all.
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(dir.path().join("photo.png"), &png).expect("png");
+    std::fs::write(dir.path().join("s.toml"), files.read(scene_path).expect("toml")).expect("toml");
+    let disk_scene = dir.path().join("s.toml");
+    let previous = quai::scene::load(&disk_scene).expect("scene").images();
+    g.bench_function("quai_reload_reusing_disk", |b| {
+        b.iter(|| quai::scene::reload_from(&quai::scene::Disk, &disk_scene, &previous).expect("scene"))
     });
     g.finish();
 }

@@ -95,3 +95,46 @@ fn reloads_reuse_unchanged_images_and_their_textures() {
     assert_eq!(cache.uploaded(), 3, "only the changed image is uploaded");
     assert_eq!(cache.textures_held(), 2, "the old logo's texture is dropped");
 }
+
+/// The disk, counting which files are read.
+#[derive(Default)]
+struct CountingDisk {
+    reads: std::sync::Mutex<Vec<std::path::PathBuf>>,
+}
+
+impl scene::Files for CountingDisk {
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        self.reads.lock().expect("lock").push(path.to_path_buf());
+        scene::Disk.read(path)
+    }
+    fn is_disk(&self) -> bool {
+        true
+    }
+    fn stamp(&self, path: &Path) -> Option<scene::FileStamp> {
+        scene::Disk.stamp(path)
+    }
+}
+
+/// On disk an unchanged image is recognised by its file's metadata and not even read again
+/// (reading and hashing a 15 MB photo costs ~10 ms, per photo, per save); a rewritten file is
+/// read and decoded, even with the same size.
+#[test]
+fn disk_images_are_reused_without_reading_them() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (scene_path, photo) = (dir.path().join("s.toml"), dir.path().join("photo.png"));
+    std::fs::write(&photo, png(16, 16, [10, 20, 30, 255])).expect("png");
+    std::fs::write(&scene_path, "[[layers]]\nname = \"photo\"\nimage = \"photo.png\"\n").expect("toml");
+    let files = CountingDisk::default();
+    let first = scene::load_from(&files, &scene_path).expect("load");
+    std::fs::write(&scene_path, "[[layers]]\nname = \"photo\"\nimage = \"photo.png\"\nopacity = 0.5\n").expect("toml");
+    files.reads.lock().expect("lock").clear();
+    let second = scene::reload_from(&files, &scene_path, &first.images()).expect("reload");
+    assert!(Arc::ptr_eq(&first.images()[0], &second.images()[0]), "the same decoded image");
+    let reads = files.reads.lock().expect("lock").clone();
+    assert!(!reads.iter().any(|p| p.ends_with("photo.png")), "the photo was read again: {reads:?}");
+    assert!(second.files.iter().any(|p| p.ends_with("photo.png")), "it is still watched");
+
+    std::fs::write(&photo, png(16, 16, [200, 20, 30, 255])).expect("png"); // same size, new pixels
+    let third = scene::reload_from(&files, &scene_path, &second.images()).expect("reload");
+    assert_eq!(third.images()[0].rgba[..4], [200, 20, 30, 255], "the rewritten photo is decoded");
+}

@@ -119,19 +119,23 @@ pub struct ImageData {
     pub source: FileStamp,
 }
 
-/// Length and 64-bit hash of a file's bytes.
+/// What identifies one version of a file, to tell whether it changed since it was last read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FileStamp {
-    pub len: u64,
-    pub hash: u64,
+pub enum FileStamp {
+    /// A file on disk: size, inode and status-change time (which every write and every rename
+    /// over it moves, and which no tool can set back), taken without reading the file.
+    Disk { len: u64, ino: u64, ctime_ns: i128 },
+    /// Anything else (bundled files, tests): length and 64-bit hash of the bytes.
+    Content { len: u64, hash: u64 },
 }
 
 impl FileStamp {
+    /// The stamp of `bytes` by content.
     pub fn of(bytes: &[u8]) -> Self {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
         bytes.hash(&mut h);
-        FileStamp { len: bytes.len() as u64, hash: h.finish() }
+        FileStamp::Content { len: bytes.len() as u64, hash: h.finish() }
     }
 }
 

@@ -6,12 +6,19 @@ use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
+use super::model::FileStamp;
+
 /// Something scene files, includes, shaders and images can be read from.
 pub trait Files: Send + Sync {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
     /// Whether paths from this source are real files that can be watched for changes.
     fn is_disk(&self) -> bool {
         false
+    }
+    /// A cheap stamp of the file's current version, without reading it, where the source has one
+    /// (see [`FileStamp::Disk`]); `None` means: compare contents.
+    fn stamp(&self, _path: &Path) -> Option<FileStamp> {
+        None
     }
 }
 
@@ -25,6 +32,13 @@ impl Files for Disk {
     }
     fn is_disk(&self) -> bool {
         true
+    }
+    #[cfg(unix)]
+    fn stamp(&self, path: &Path) -> Option<FileStamp> {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(path).ok()?;
+        let ctime_ns = i128::from(m.ctime()) * 1_000_000_000 + i128::from(m.ctime_nsec());
+        Some(FileStamp::Disk { len: m.len(), ino: m.ino(), ctime_ns })
     }
 }
 

@@ -237,12 +237,19 @@ fn load_image(cx: &mut Ctx, file: FileId, at: &Spanned<String>, here: &Path) -> 
         return done.clone();
     }
     cx.read.push(path.clone());
-    let result = match cx.files.read(&path) {
-        Err(e) => Err((
-            format!("cannot read image {}: {}", path.display(), io_reason(&e)),
-            "image paths are relative to the scene file that names them".to_string(),
-        )),
-        Ok(bytes) => decode_image(&path, &bytes, cx.reuse),
+    // Taken before reading: a write in between leaves a stamp that no longer matches, so the next
+    // reload decodes again (never the other way round).
+    let disk_stamp = cx.files.stamp(&path);
+    let unchanged = disk_stamp.and_then(|st| cx.reuse.iter().find(|i| i.path == path && i.source == st));
+    let result = match unchanged {
+        Some(same) => Ok(same.clone()),
+        None => match cx.files.read(&path) {
+            Err(e) => Err((
+                format!("cannot read image {}: {}", path.display(), io_reason(&e)),
+                "image paths are relative to the scene file that names them".to_string(),
+            )),
+            Ok(bytes) => decode_image(&path, &bytes, disk_stamp, cx.reuse),
+        },
     };
     let image = match result {
         Ok(i) => Some(i),
@@ -255,10 +262,16 @@ fn load_image(cx: &mut Ctx, file: FileId, at: &Spanned<String>, here: &Path) -> 
     image
 }
 
-/// The image in `bytes`: the previous scene's if it was decoded from the same bytes at the same
-/// path (an edit elsewhere does not decode a 4K photo again), else freshly decoded.
-fn decode_image(path: &Path, bytes: &[u8], reuse: &[Arc<ImageData>]) -> Result<Arc<ImageData>, (String, String)> {
-    let source = FileStamp::of(bytes);
+/// The image in `bytes` (stamped `stamp`, else by content): the previous scene's if it was decoded
+/// from the same version of the same path (an edit elsewhere does not decode a 4K photo again),
+/// else freshly decoded.
+fn decode_image(
+    path: &Path,
+    bytes: &[u8],
+    stamp: Option<FileStamp>,
+    reuse: &[Arc<ImageData>],
+) -> Result<Arc<ImageData>, (String, String)> {
+    let source = stamp.unwrap_or_else(|| FileStamp::of(bytes));
     if let Some(same) = reuse.iter().find(|i| i.path == path && i.source == source) {
         return Ok(same.clone());
     }

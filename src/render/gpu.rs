@@ -73,6 +73,10 @@ pub fn preferred_backends() -> wgpu::Backends {
 
 /// Every adapter wgpu can see, for `quai devices`.
 pub fn list_adapters() -> Vec<wgpu::AdapterInfo> {
-    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+    let mut desc = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
+    // Only listing: no validation layers, whose EGL debug hook reports the GL probe's harmless
+    // "DRI2: failed to load driver" as an ERROR in debug builds.
+    desc.flags.remove(wgpu::InstanceFlags::VALIDATION | wgpu::InstanceFlags::DEBUG);
+    let instance = wgpu::Instance::new(desc);
     pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all())).into_iter().map(|a| a.get_info()).collect()
 }

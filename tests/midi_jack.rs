@@ -3,9 +3,10 @@
 //! that appears *after* quai started, as a controller plugged in mid-show. quai finds its port,
 //! the notes move a parameter, and the recording holds them.
 //!
-//! Only one test JACK server runs at a time across test processes (the unit tests' harness takes
-//! the same lock; see `src/input/midi/jack_harness.rs` for why). The server's name reaches every
-//! JACK client here through its environment only, never this process's.
+//! Only one test JACK server runs at a time across test processes: the unit tests' harness takes
+//! the same lock, from the same source file (`src/input/midi/jack_lock.rs`, which says why). The
+//! server's name reaches every JACK client here through its environment only, never this
+//! process's.
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -14,18 +15,9 @@ mod common;
 use common::{Proc, wait_log};
 
 /// The lock the unit tests' JACK harness takes too: one test server at a time.
-fn lock_servers() -> std::fs::File {
-    let path = std::env::temp_dir().join("quai-jack-tests.lock");
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .or_else(|_| std::fs::File::open(&path))
-        .unwrap_or_else(|e| panic!("cannot open the JACK test lock {}: {e}", path.display()));
-    file.lock().unwrap_or_else(|e| panic!("cannot lock {}: {e}", path.display()));
-    file
-}
+#[path = "../src/input/midi/jack_lock.rs"]
+mod jack_lock;
+use jack_lock::lock_servers;
 
 fn jack_tool(name: &str, server: &str) -> Command {
     let mut c = Command::new(name);

@@ -11,7 +11,7 @@ use super::AppError;
 use crate::input::EventQueue;
 use crate::input::event::EventKind;
 use crate::input::osc::{AllowList, parse_bind};
-use crate::input::serial::{LineProtocol, parse_line};
+use crate::input::serial::{LineProtocol, csv_fields, parse_line};
 use crate::input::sources::Source;
 use crate::scene::{Input, InputKind, Monitor, SerialProtocol};
 use crate::show::ShowClock;
@@ -121,8 +121,7 @@ pub fn run(opts: &MonitorOptions, stop: Arc<AtomicBool>) -> Result<(), AppError>
 fn read_as_lines(line: &str, values: &mut Vec<(String, f64)>) -> String {
     let result = parse_line(&LineProtocol::NameValue, line, values);
     // Bare numbers: a board written for `protocol = "csv"`, not a broken `lines` board.
-    let numbers: Vec<&str> =
-        if line.contains(',') { line.split(',').map(str::trim).collect() } else { line.split_whitespace().collect() };
+    let numbers = csv_fields(line);
     if values.is_empty() && result.is_err() && numbers.iter().all(|n| n.parse::<f64>().is_ok_and(f64::is_finite)) {
         return format!(
             "  → {} numbers: {} (for a scene: protocol = \"csv\", columns = [one name per number])",

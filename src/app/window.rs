@@ -218,12 +218,9 @@ impl ApplicationHandler for App {
     }
 }
 
+/// The same error (the same allocation), or both none.
 fn same(a: &Option<Arc<str>>, b: &Option<Arc<str>>) -> bool {
-    match (a, b) {
-        (Some(a), Some(b)) => Arc::ptr_eq(a, b),
-        (None, None) => true,
-        _ => false,
-    }
+    a.as_ref().map(Arc::as_ptr) == b.as_ref().map(Arc::as_ptr)
 }
 
 /// Load a scene for a window run (the caller has checked the display).

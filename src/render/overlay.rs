@@ -1,7 +1,8 @@
 //! The error panel drawn over the window output: when a hot reload fails, the artist sees why on
 //! the projection itself (the same text as the log), while the last good scene keeps running
 //! underneath. Text is rasterised on the CPU with the 8×8 bitmap font of `font8x8`, once per
-//! change, into a premultiplied RGBA image that the presenter draws at the window's top-left.
+//! change, into an RGBA image that the presenter uploads like any image (premultiplied there) and
+//! draws at the window's top-left.
 
 use font8x8::UnicodeFonts;
 
@@ -16,14 +17,14 @@ pub const MAX_COLUMNS: usize = 110;
 /// Most lines drawn; the rest are counted in a last line pointing at the log.
 pub const MAX_LINES: usize = 24;
 
-/// Straight-alpha colours, premultiplied when drawn.
+/// Straight-alpha colours.
 const BACKGROUND: [u8; 4] = [12, 12, 16, 220];
 const TITLE: [u8; 3] = [255, 255, 255];
 const ERROR: [u8; 3] = [255, 120, 100];
 const HINT: [u8; 3] = [250, 210, 110];
 const TEXT: [u8; 3] = [210, 210, 215];
 
-/// A rasterised panel: premultiplied RGBA8 rows.
+/// A rasterised panel: straight-alpha RGBA8 rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Panel {
     pub width: u32,
@@ -74,8 +75,7 @@ fn colour(index: usize, line: &str) -> [u8; 3] {
 pub fn rasterize(lines: &[String]) -> Panel {
     let columns = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0).max(1) as u32;
     let (width, height) = (columns * CELL + 2 * PAD, lines.len().max(1) as u32 * LINE + 2 * PAD);
-    let bg = premultiplied(BACKGROUND);
-    let mut rgba: Vec<u8> = bg.iter().copied().cycle().take((width * height * 4) as usize).collect();
+    let mut rgba: Vec<u8> = BACKGROUND.iter().copied().cycle().take((width * height * 4) as usize).collect();
     for (i, line) in lines.iter().enumerate() {
         let [r, g, b] = colour(i, line);
         let ink = [r, g, b, 255];
@@ -109,11 +109,6 @@ fn glyph(ch: char) -> [u8; 8] {
         .or_else(|| font8x8::BOX_FONTS.get(ch))
         .or_else(|| font8x8::BASIC_FONTS.get('?'))
         .unwrap_or([0; 8])
-}
-
-fn premultiplied([r, g, b, a]: [u8; 4]) -> [u8; 4] {
-    let m = |c: u8| ((u32::from(c) * u32::from(a) + 127) / 255) as u8;
-    [m(r), m(g), m(b), a]
 }
 
 /// Window height per step of the panel's whole-number zoom: 1× up to 2159 pixels, 2× on a 4K
@@ -156,10 +151,9 @@ mod tests {
         let ink = (0..8 * SCALE).any(|x| pixel(&p, PAD + x, y0) == [TITLE[0], TITLE[1], TITLE[2], 255]);
         assert!(ink, "no ink on the first row of `I`");
         // The second line is a space: background only.
-        let bg = premultiplied(BACKGROUND);
         for y in PAD + LINE..PAD + 2 * LINE {
             for x in PAD..PAD + CELL {
-                assert_eq!(pixel(&p, x, y), bg, "({x}, {y})");
+                assert_eq!(pixel(&p, x, y), BACKGROUND, "({x}, {y})");
             }
         }
     }

@@ -3,7 +3,7 @@
 //! `Outdated` reconfigure; a zero-sized (minimised) window skips the frame.
 
 use super::overlay::{self, Panel};
-use super::pipelines::upload_texture;
+use super::pipelines::{premultiply, upload_texture};
 use super::{Canvas, Gpu, RenderError};
 
 const SHADER: &str = include_str!("../../shaders/builtin/present.wgsl");
@@ -198,7 +198,7 @@ impl PresentPass {
     /// Upload `panel` (or drop the overlay): once per change, not per frame.
     pub fn set_overlay(&mut self, gpu: &Gpu, panel: Option<&Panel>) {
         self.overlay = panel.map(|p| {
-            let view = upload_texture(gpu, "quai overlay", p.width, p.height, &p.rgba);
+            let view = upload_texture(gpu, "quai overlay", p.width, p.height, &premultiply(&p.rgba));
             Overlay {
                 size: [p.width, p.height],
                 nearest: self.bind_group(gpu, "present overlay (nearest)", &view, &self.nearest),
@@ -283,7 +283,7 @@ mod tests {
     }
 
     /// The present pass letterboxes the canvas and blends the overlay panel over the top-left
-    /// corner, at 1:1 so the text stays sharp; without a panel the corner is letterbox black.
+    /// corner (shrunk to fit this small window); without a panel the corner is letterbox black.
     #[test]
     fn overlay_draws_over_the_letterboxed_canvas() {
         let gpu = Gpu::headless().expect("a GPU adapter (lavapipe)");

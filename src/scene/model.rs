@@ -114,8 +114,8 @@ pub struct ImageData {
     pub width: u32,
     pub height: u32,
     pub rgba: Vec<u8>,
-    /// Fingerprint of the file's bytes it was decoded from: a reload whose file has the same
-    /// fingerprint reuses this image (and its GPU texture) instead of decoding it again.
+    /// The version of the file it was decoded from: a reload that finds the file at the same
+    /// version reuses this image (and its GPU texture) instead of decoding it again.
     pub source: FileStamp,
 }
 

@@ -6,14 +6,14 @@
 //! The parent bounds the child in time and kills its whole process group (jackd included) on
 //! timeout.
 //!
-//! Only one test server runs at a time, across every test process of the user: jackd2 servers
-//! share one metadata database (`/dev/shm/jack_db-<uid>`, whatever the server name), and a server
-//! that stops deletes it under the others, whose clients then crash (SIGSEGV in libjack). The
-//! parent holds an exclusive lock on [`lock_path`] while its child runs.
+//! Only one test server runs at a time, across every test process of the user: the parent holds
+//! the lock of `jack_lock` (which says why) while its child runs.
 
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use super::jack_lock::lock_servers;
 
 const CHILD_ENV: &str = "QUAI_TEST_JACK_CHILD";
 pub const CHILD_TIMEOUT: Duration = Duration::from_secs(25);
@@ -60,25 +60,6 @@ pub fn in_jack_child(test: &str, body: impl FnOnce()) {
         Some(s) => panic!("JACK test child failed ({s}):\n{output}"),
         None => panic!("JACK test child timed out after {CHILD_TIMEOUT:?}:\n{output}"),
     }
-}
-
-/// The lock file that serialises test servers (see the module docs).
-fn lock_path() -> std::path::PathBuf {
-    std::env::temp_dir().join("quai-jack-tests.lock")
-}
-
-/// Blocks until this process holds the test-server lock; released when the file is dropped.
-fn lock_servers() -> std::fs::File {
-    let path = lock_path();
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .or_else(|_| std::fs::File::open(&path)) // made by another user: a read lock file still locks
-        .unwrap_or_else(|e| panic!("cannot open the JACK test lock {}: {e}", path.display()));
-    file.lock().unwrap_or_else(|e| panic!("cannot lock {}: {e}", path.display()));
-    file
 }
 
 /// A `jackd` with the dummy driver, named by `$JACK_DEFAULT_SERVER`; stopped on drop.

@@ -23,6 +23,8 @@ pub mod source;
 #[cfg(test)]
 mod jack_harness;
 #[cfg(test)]
+mod jack_lock;
+#[cfg(test)]
 mod jack_tests;
 
 pub use decode::{Cc14, decode, encode};

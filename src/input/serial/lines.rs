@@ -144,9 +144,14 @@ fn parse_pairs(line: &str, out: &mut Vec<(String, f64)>) -> Result<(), LineError
     first_err.map_or(Ok(()), Err)
 }
 
+/// The fields of a `csv` line: comma-separated (trimmed), or whitespace-separated when the line
+/// has no comma.
+pub fn csv_fields(line: &str) -> Vec<&str> {
+    if line.contains(',') { line.split(',').map(str::trim).collect() } else { line.split_whitespace().collect() }
+}
+
 fn parse_csv(columns: &[String], line: &str, out: &mut Vec<(String, f64)>) -> Result<(), LineError> {
-    let fields: Vec<&str> =
-        if line.contains(',') { line.split(',').map(str::trim).collect() } else { line.split_whitespace().collect() };
+    let fields = csv_fields(line);
     if fields.len() != columns.len() {
         return Err(LineError::ColumnCount {
             line: line.to_owned(),

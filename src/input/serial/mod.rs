@@ -17,6 +17,6 @@ pub mod source;
 #[cfg(test)]
 mod pty_tests;
 
-pub use lines::{Garbled, LineError, LineProtocol, LineSplitter, parse_line};
+pub use lines::{Garbled, LineError, LineProtocol, LineSplitter, csv_fields, parse_line};
 pub use port::{PortInfo, PortSpec, PortSpecError, SerialError, list};
 pub use source::{Framing, SerialInput, SerialState, SerialStats, SlipDecoder};

@@ -237,18 +237,26 @@ fn load_image(cx: &mut Ctx, file: FileId, at: &Spanned<String>, here: &Path) -> 
         return done.clone();
     }
     cx.read.push(path.clone());
-    // Taken before reading: a write in between leaves a stamp that no longer matches, so the next
-    // reload decodes again (never the other way round).
+    // The previous version's image, if it came from this version of the file. The disk stamp is
+    // taken before reading: a write in between leaves a stamp that no longer matches, so the next
+    // reload decodes again (never the other way round). Without one, the bytes are compared.
+    let reusable = |st: FileStamp| cx.reuse.iter().find(|i| i.path == path && i.source == st).cloned();
     let disk_stamp = cx.files.stamp(&path);
-    let unchanged = disk_stamp.and_then(|st| cx.reuse.iter().find(|i| i.path == path && i.source == st));
-    let result = match unchanged {
-        Some(same) => Ok(same.clone()),
+    let result = match disk_stamp.and_then(reusable) {
+        Some(same) => Ok(same),
         None => match cx.files.read(&path) {
             Err(e) => Err((
                 format!("cannot read image {}: {}", path.display(), io_reason(&e)),
                 "image paths are relative to the scene file that names them".to_string(),
             )),
-            Ok(bytes) => decode_image(&path, &bytes, disk_stamp, cx.reuse),
+            // On disk the stamp was looked up already: the file changed.
+            Ok(bytes) => match disk_stamp {
+                Some(st) => decode_image(&path, &bytes, st),
+                None => {
+                    let st = FileStamp::of(&bytes);
+                    reusable(st).map_or_else(|| decode_image(&path, &bytes, st), Ok)
+                }
+            },
         },
     };
     let image = match result {
@@ -262,19 +270,8 @@ fn load_image(cx: &mut Ctx, file: FileId, at: &Spanned<String>, here: &Path) -> 
     image
 }
 
-/// The image in `bytes` (stamped `stamp`, else by content): the previous scene's if it was decoded
-/// from the same version of the same path (an edit elsewhere does not decode a 4K photo again),
-/// else freshly decoded.
-fn decode_image(
-    path: &Path,
-    bytes: &[u8],
-    stamp: Option<FileStamp>,
-    reuse: &[Arc<ImageData>],
-) -> Result<Arc<ImageData>, (String, String)> {
-    let source = stamp.unwrap_or_else(|| FileStamp::of(bytes));
-    if let Some(same) = reuse.iter().find(|i| i.path == path && i.source == source) {
-        return Ok(same.clone());
-    }
+/// The image in `bytes`, decoded, stamped with the version of the file it came from.
+fn decode_image(path: &Path, bytes: &[u8], source: FileStamp) -> Result<Arc<ImageData>, (String, String)> {
     match image::load_from_memory(bytes) {
         Err(e) => Err((format!("cannot decode image {}: {e}", path.display()), "use PNG or JPEG".to_string())),
         Ok(img) if img.width() > MAX_TEXTURE || img.height() > MAX_TEXTURE => Err((

@@ -5,6 +5,7 @@
 
 pub mod diag;
 pub mod file;
+pub mod led;
 pub mod load;
 pub mod model;
 pub mod shader;

@@ -36,6 +36,8 @@ pub struct Scene {
     /// Bottom first.
     pub layers: Vec<Layer>,
     pub window: Option<WindowOutput>,
+    /// LED outputs (Art-Net / sACN) with their fixtures.
+    pub leds: Vec<super::led::LedOutput>,
     pub inputs: Vec<Input>,
     pub mappings: Vec<Mapping>,
     pub triggers: Vec<Trigger>,

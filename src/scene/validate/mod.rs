@@ -203,6 +203,7 @@ pub fn validate(
         params,
         layers,
         window,
+        leds: Vec::new(),
         inputs,
         mappings,
         triggers,

@@ -15,12 +15,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use quai::app::player::Player;
+use quai::app::live::live_show;
 use quai::input::mapping::Mapper;
 use quai::input::osc::decode_packet;
 use quai::render::Gpu;
 use quai::scene::{self, Files, MemoryFiles};
 use quai::show::ParamStore;
+use quai::show::Show;
 use rosc::{OscMessage, OscPacket, OscType, encoder};
 
 const SHADER: &str = "fn shade(uv: vec2<f32>) -> vec4<f32> { return vec4<f32>(params.level, uv.x * 0.2, 0.0, 1.0); }\n";
@@ -102,13 +103,11 @@ fn sustained(c: &mut Criterion) {
     let shared: Arc<dyn Files> = Arc::new(files(&text));
     let s = scene::load_from(shared.as_ref(), Path::new("s.toml")).expect("scene");
     let gpu = Gpu::headless().expect("GPU");
-    let mut player = Player::new(gpu, s, shared, false, None).expect("player");
-    let frame = |player: &mut Player| {
+    let mut player = live_show(gpu, s, shared, false, None).expect("show");
+    let frame = |player: &mut Show| {
         let t = Instant::now();
-        let mut enc = player.encoder();
-        player.render(&mut enc);
-        player.gpu.queue.submit([enc.finish()]);
-        player.gpu.wait();
+        player.tick().expect("tick");
+        player.gpu().wait();
         t.elapsed()
     };
     let mut g = c.benchmark_group("sustained_16x1khz");
@@ -173,9 +172,8 @@ fn sustained(c: &mut Criterion) {
     stop.store(true, Ordering::Relaxed);
     let loaded_for = load_start.elapsed().as_secs_f64();
     let sent: u64 = senders.into_iter().map(|h| h.join().unwrap_or(0)).sum();
-    let mut enc = player.encoder();
     std::thread::sleep(Duration::from_millis(50));
-    player.render(&mut enc); // drain what is still queued
+    player.tick().expect("tick"); // drain what is still queued
     let stats = player.inputs.queue_stats();
     let received: u64 = stats.iter().map(|s| s.1).sum();
     let dropped: u64 = stats.iter().map(|s| s.2).sum();
@@ -195,17 +193,14 @@ fn input_to_photon(c: &mut Criterion) {
     let shared: Arc<dyn Files> = Arc::new(files(&text));
     let s = scene::load_from(shared.as_ref(), Path::new("s.toml")).expect("scene");
     let gpu = Gpu::headless().expect("GPU");
-    let mut player = Player::new(gpu, s, shared, false, None).expect("player");
+    let mut player = live_show(gpu, s, shared, false, None).expect("show");
     let sock = UdpSocket::bind("127.0.0.1:0").expect("sender");
     let period = Duration::from_secs_f64(1.0 / 60.0);
     let grid = Instant::now();
     let mut level = 0.0f32;
-    let frame_red = |player: &mut Player| -> u8 {
-        let mut enc = player.encoder();
-        player.render(&mut enc);
-        player.canvas.copy_out(&mut enc);
-        player.gpu.queue.submit([enc.finish()]);
-        player.canvas.read(&player.gpu).expect("readback")[0]
+    let frame_red = |player: &mut Show| -> u8 {
+        player.tick().expect("tick");
+        player.read_canvas().expect("readback").as_raw()[0]
     };
     let mut g = c.benchmark_group("input_to_photon");
     g.sample_size(30);

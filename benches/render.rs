@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use quai::app::offline::Renderer;
+use quai::app::offline::offline_show;
 use quai::render::{CANVAS_FORMAT, Gpu};
 
 const SCENE: &str = "[show]\ncanvas = [1920, 1080]\n[[layers]]\nname = \"pulse\"\nshader = \"shaders/pulse.wgsl\"\nbind = { speed = 1.0, rings = 5.0, intensity = 1.0 }\n";
@@ -127,7 +127,7 @@ fn bench(c: &mut Criterion) {
     let gpu = Gpu::headless().expect("GPU (install mesa-vulkan-drivers)");
     let scene = scene();
     let wgsl = scene.layers[0].program.wgsl.clone();
-    let mut quai = Renderer::new(gpu.clone(), scene, None, None).expect("renderer");
+    let mut quai = offline_show(gpu.clone(), scene, None, None).expect("show");
     let bare = Bare::new(gpu.clone(), &wgsl);
 
     let mut g = c.benchmark_group("render_1080p_one_shader");
@@ -135,8 +135,8 @@ fn bench(c: &mut Criterion) {
     g.bench_function("bare_wgpu", |b| b.iter(|| bare.frame()));
     g.bench_function("quai", |b| {
         b.iter(|| {
-            quai.draw_next(false);
-            quai.gpu.wait();
+            quai.tick().expect("tick");
+            quai.gpu().wait();
         })
     });
     g.finish();

@@ -10,9 +10,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use quai::app::player::{Player, load_and_open_gpu};
+use quai::app::live::live_show;
 use quai::render::Gpu;
 use quai::scene::Files;
+use quai::show::tick::load_and_open_gpu;
 
 fn bench(c: &mut Criterion) {
     let files = quai::bundled::files();
@@ -43,11 +44,9 @@ fn bench(c: &mut Criterion) {
     g.bench_function("quai_headless", |b| {
         b.iter(|| {
             let (scene, gpu) = load_and_open_gpu(shared.clone(), demo, || Ok(Gpu::headless()?)).expect("start");
-            let mut player = Player::new(gpu, scene, shared.clone(), false, None).expect("player");
-            let mut enc = player.encoder();
-            player.render(&mut enc);
-            player.gpu.queue.submit([enc.finish()]);
-            player.gpu.wait();
+            let mut show = live_show(gpu, scene, shared.clone(), false, None).expect("show");
+            show.tick().expect("tick");
+            show.gpu().wait();
         })
     });
     g.finish();

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use quai::app::offline::Renderer;
+use quai::app::offline::offline_show;
 use quai::render::Gpu;
 
 fn main() -> anyhow::Result<()> {
@@ -24,17 +24,17 @@ fn main() -> anyhow::Result<()> {
     };
     let gpu = Gpu::headless()?;
     println!("rendering {} on {}", scene.name, gpu.describe());
-    let mut renderer = Renderer::new(gpu, scene, None, Some([640, 360]))?;
-    // Parameters can be driven from code between frames, as inputs and cues will.
-    if let Some(speed) = renderer.params.id("speed") {
-        renderer.params.set(speed, 1.5)?;
+    let mut show = offline_show(gpu, scene, None, Some([640, 360]))?;
+    // Parameters can be driven from code between ticks, as inputs and cues will.
+    if let Some(speed) = show.params.id("speed") {
+        show.params.set(speed, 1.5)?;
     }
     let mut last = None;
     for _ in 0..frames {
-        last = Some(renderer.next_frame()?);
+        last = Some(show.tick()?);
     }
-    if let Some((t, image)) = last {
-        image.save(&out)?;
+    if let Some(t) = last {
+        show.read_canvas()?.save(&out)?;
         println!("frame {} (t = {:.3} s) written to {}", t.frame, t.time, out.display());
     }
     Ok(())

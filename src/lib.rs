@@ -5,6 +5,7 @@
 pub mod app;
 pub mod bundled;
 pub mod input;
+pub mod output;
 pub mod render;
 pub mod scene;
 pub mod show;

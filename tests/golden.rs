@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use image::RgbaImage;
-use quai::app::offline::Renderer;
+use quai::app::offline::offline_show;
 use quai::render::Gpu;
 use quai::scene::{self, MemoryFiles};
 
@@ -36,8 +36,7 @@ fn dir() -> PathBuf {
 
 fn render_file(path: &Path) -> RgbaImage {
     let scene = scene::load(path).unwrap_or_else(|e| panic!("{}:\n{e}", path.display()));
-    let mut r = Renderer::new(gpu(), scene, None, None).expect("renderer");
-    r.next_frame().expect("frame").1
+    first_frame(scene, None)
 }
 
 fn check_golden(name: &str) {
@@ -133,7 +132,7 @@ fn blend_arithmetic() {
             let mut files = MemoryFiles::new();
             files.insert("t.toml", text.into_bytes());
             let scene = scene::load_from(&files, Path::new("t.toml")).expect("scene");
-            let img = Renderer::new(gpu(), scene, None, None).expect("renderer").next_frame().expect("frame").1;
+            let img = first_frame(scene, None);
             let px = img.get_pixel(4, 4).0;
             for c in 0..3 {
                 let (x, y) = (a[c] as f32 / 255.0, b[c] as f32 / 255.0);
@@ -162,7 +161,7 @@ fn size_override_keeps_layout() {
     let path = dir().join("scenes/transform.toml");
     let small = render_file(&path);
     let scene = scene::load(&path).expect("scene");
-    let big = Renderer::new(gpu(), scene, None, Some([128, 96])).expect("renderer").next_frame().expect("frame").1;
+    let big = first_frame(scene, Some([128, 96]));
     let lit = |img: &RgbaImage| {
         let (mut sx, mut sy, mut n) = (0.0, 0.0, 0.0);
         for (x, y, p) in img.enumerate_pixels() {
@@ -176,4 +175,11 @@ fn size_override_keeps_layout() {
     };
     let (a, b) = (lit(&small), lit(&big));
     assert!((a.0 - b.0).abs() < 0.02 && (a.1 - b.1).abs() < 0.02, "centroid moved: {a:?} vs {b:?}");
+}
+
+/// Frame 0 of `scene` on the offline clock, read back.
+fn first_frame(scene: quai::scene::Scene, size: Option<[u32; 2]>) -> image::RgbaImage {
+    let mut show = offline_show(gpu(), scene, None, size).expect("show");
+    show.tick().expect("tick");
+    show.read_canvas().expect("frame")
 }

@@ -6,7 +6,7 @@ pub mod devices;
 pub mod live;
 pub mod monitor;
 pub mod offline;
-pub mod player;
+
 pub mod window;
 
 use std::path::PathBuf;
@@ -39,6 +39,9 @@ pub enum AppError {
     Environment(String),
     #[error("cannot encode frame {frame} as PNG: {reason}")]
     Encode { frame: u64, reason: String },
+    /// Something quai itself got wrong (a panic caught on a helper thread): says what crashed.
+    #[error("internal error: {0}. This is a bug in quai; please report it with the scene that shows it")]
+    Bug(String),
 }
 
 impl AppError {

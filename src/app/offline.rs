@@ -1,18 +1,19 @@
-//! `quai render`: a fixed-timestep render to numbered PNGs plus a contact sheet. Frames are
-//! encoded on a writer thread while the GPU draws the next one. Same scene → same bytes.
+//! `quai render`: the show on a fixed-timestep clock, its frames read back to numbered PNGs plus a
+//! contact sheet. Frames are encoded on a writer thread while the GPU draws the next one. Same
+//! scene → same bytes.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::mpsc;
 
 use image::RgbaImage;
 
 use super::AppError;
-use crate::input::hub::InputHub;
+use crate::output::frames::Frames;
+use crate::render::Gpu;
 use crate::render::contact::ContactSheet;
-use crate::render::{Canvas, Compositor, FrameInput, Gpu, GpuCache};
+use crate::scene::watch::panic_text;
 use crate::scene::{self, Files, Scene};
-use crate::show::{Clock, FrameTime, ParamStore};
+use crate::show::{ClockMode, Show, ShowInputs, ShowOptions};
 
 #[derive(Debug, Clone)]
 pub struct RenderOptions {
@@ -40,67 +41,12 @@ pub fn frame_path(dir: &Path, frame: u64) -> PathBuf {
     dir.join(format!("frame-{frame:06}.png"))
 }
 
-/// Frames of one scene on the fixed offline clock, read back to the CPU: what `quai render`, the
-/// golden-image tests, benches and `examples/render_offscreen.rs` all use.
-pub struct Renderer {
-    pub gpu: Gpu,
-    pub compositor: Compositor,
-    pub canvas: Canvas,
-    pub params: ParamStore,
-    /// Replayed input events (`--replay`), through the scene's mappings.
-    pub inputs: InputHub,
-    clock: Clock,
-}
-
-impl Renderer {
-    /// `fps`/`size`: `None` = the scene's own.
-    pub fn new(gpu: Gpu, scene: Scene, fps: Option<f64>, size: Option<[u32; 2]>) -> Result<Self, AppError> {
-        let scene = Arc::new(scene);
-        let size = size.unwrap_or(scene.canvas);
-        let compositor = Compositor::new(&gpu, scene.clone(), size, &mut GpuCache::new(&gpu))?;
-        Ok(Self {
-            canvas: Canvas::new(&gpu, size),
-            params: ParamStore::new(&scene.params),
-            inputs: InputHub::idle(&scene),
-            clock: Clock::fixed(fps.unwrap_or(scene.fps)),
-            gpu,
-            compositor,
-        })
-    }
-
-    /// Draw the next frame and submit it, without reading it back (benchmarks use this).
-    pub fn draw_next(&mut self, read_back: bool) -> FrameTime {
-        let t = self.clock.tick();
-        // A replayed event arrives at the first frame whose time is >= its own.
-        for name in self.inputs.step(t.time, &mut self.params) {
-            tracing::info!("trigger `{name}` fired at frame {} ({:.3} s)", t.frame, t.time);
-        }
-        self.params.advance(t.delta as f32);
-        self.compositor.prepare(
-            &self.gpu.queue,
-            &FrameInput { time: t.time, delta: t.delta, frame: t.frame, params: self.params.values(), audio: [0.0; 4] },
-        );
-        let mut encoder = self
-            .gpu
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("quai render frame") });
-        self.compositor.draw(&mut encoder, &self.canvas.view);
-        if read_back {
-            self.canvas.copy_out(&mut encoder);
-        }
-        self.gpu.queue.submit([encoder.finish()]);
-        t
-    }
-
-    /// Draw the next frame and return it as an image.
-    pub fn next_frame(&mut self) -> Result<(FrameTime, RgbaImage), AppError> {
-        let t = self.draw_next(true);
-        let [w, h] = self.canvas.size;
-        let rgba = self.canvas.read(&self.gpu)?;
-        let img = RgbaImage::from_raw(w, h, rgba)
-            .ok_or_else(|| AppError::Encode { frame: t.frame, reason: "frame has the wrong size".into() })?;
-        Ok((t, img))
-    }
+/// A show of `scene` on the fixed offline clock with no outputs attached: what `quai render`, the
+/// golden-image tests, benches and `examples/render_offscreen.rs` build on (`tick`, then
+/// `read_canvas` or an attached output). `fps`/`size`: `None` = the scene's own.
+pub fn offline_show(gpu: Gpu, scene: Scene, fps: Option<f64>, size: Option<[u32; 2]>) -> Result<Show, AppError> {
+    let clock = ClockMode::Fixed(fps.unwrap_or(scene.fps));
+    Show::new(gpu, scene, ShowOptions { clock, size, watch: None, inputs: ShowInputs::Idle })
 }
 
 pub fn render(files: &dyn Files, scene_path: &Path, opts: &RenderOptions) -> Result<RenderReport, AppError> {
@@ -122,11 +68,9 @@ pub fn render(files: &dyn Files, scene_path: &Path, opts: &RenderOptions) -> Res
         Some(log) => Some(crate::input::log::read(log, &scene)?),
         None => None,
     };
-    let hub = events.map(|e| InputHub::replay(&scene, e));
-    let mut renderer = Renderer::new(Gpu::headless()?, scene, Some(fps), Some(size))?;
-    if let Some(hub) = hub {
-        renderer.inputs = hub;
-    }
+    let inputs = events.map_or(ShowInputs::Idle, ShowInputs::Replay);
+    let opts_show = ShowOptions { clock: ClockMode::Fixed(fps), size: Some(size), watch: None, inputs };
+    let mut show = Show::new(Gpu::headless()?, scene, opts_show)?;
     std::fs::create_dir_all(&opts.out).map_err(|source| AppError::Io { path: opts.out.clone(), source })?;
 
     let bar = if opts.progress {
@@ -158,23 +102,27 @@ pub fn render(files: &dyn Files, scene_path: &Path, opts: &RenderOptions) -> Res
         })
         .map_err(|source| AppError::Io { path: "writer thread".into(), source })?;
 
+    // A replayed event arrives at the first frame whose time is >= its own (see InputHub::step).
+    show.add_output(Box::new(Frames::new(Box::new(move |t, img| {
+        // The writer failed when it hangs up; its error is reported when it is joined below.
+        tx.send((t.frame, img))
+            .map_err(|_| AppError::Encode { frame: t.frame, reason: "the PNG writer stopped".into() })
+    }))));
     let mut failure = None;
     for _ in 0..opts.frames {
-        let (t, img) = match renderer.next_frame() {
-            Ok(f) => f,
-            Err(e) => {
-                failure = Some(e);
-                break;
-            }
-        };
-        if tx.send((t.frame, img)).is_err() {
-            break; // the writer failed; its error is reported below
+        if let Err(e) = show.tick() {
+            failure = Some(e);
+            break;
         }
         bar.inc(1);
     }
-    drop(tx);
-    let sheet =
-        writer.join().map_err(|_| AppError::Encode { frame: 0, reason: "the PNG writer thread panicked".into() })??;
+    if let Err(e) = show.finish() {
+        failure.get_or_insert(e);
+    }
+    drop(show); // hangs up the writer's channel
+    let sheet = writer.join().map_err(|p| AppError::Bug(format!("the PNG writer crashed: {}", panic_text(&p))))?;
+    // The writer's own error says why frames stopped; report it before the tick's.
+    let sheet = sheet?;
     if let Some(e) = failure {
         return Err(e);
     }

@@ -1,9 +1,10 @@
-//! `quai run` with a display: one window (winit) on the chosen monitor, fullscreen or windowed,
-//! rendering at the display rate. Esc or closing the window quits; frame statistics print on exit.
+//! `quai run` with a display: the show ticks at the display rate and one of its outputs is a
+//! window (winit) on the chosen monitor, fullscreen or windowed. Esc or closing the window quits;
+//! frame statistics print on exit.
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use winit::application::ApplicationHandler;
@@ -14,12 +15,12 @@ use winit::monitor::MonitorHandle;
 use winit::window::{Fullscreen, Window, WindowId};
 
 use super::AppError;
-use super::player::Player;
+use super::live::live_show;
+use crate::output::window::WindowView;
 use crate::render::Gpu;
-use crate::render::overlay;
 use crate::render::present::Presenter;
 use crate::scene::{Files, Monitor, Scene, WindowOutput};
-use crate::show::FrameStats;
+use crate::show::{FrameStats, Show};
 
 /// winit's error, without the source-file location it carries in debug builds.
 fn display_name(e: &winit::error::EventLoopError) -> String {
@@ -56,15 +57,10 @@ struct App {
     opts: WindowOptions,
     stop: Arc<AtomicBool>,
     started: Instant,
-    state: Option<(Arc<Window>, Player, Presenter)>,
-    stats: FrameStats,
-    last_frame: Option<Instant>,
-    /// The GPU, as the frame-pace warning names it.
-    gpu_name: String,
-    presented: u64,
+    state: Option<(Arc<Window>, Show)>,
+    stats: Option<FrameStats>,
+    presented: Arc<AtomicU64>,
     error: Option<AppError>,
-    /// The reload error the overlay shows now, to redraw the panel only when it changes.
-    overlay_shown: Option<Arc<str>>,
 }
 
 pub fn run_window(
@@ -81,24 +77,27 @@ pub fn run_window(
     event_loop.set_control_flow(ControlFlow::Poll);
     let mut app = App {
         files,
-        stats: FrameStats::new(1.0 / 60.0),
+        stats: None,
+        presented: Arc::default(),
         scene: Some(scene),
         opts,
         stop,
         started: Instant::now(),
         state: None,
-        last_frame: None,
-        gpu_name: String::new(),
-        presented: 0,
         error: None,
-        overlay_shown: None,
     };
     event_loop.run_app(&mut app).map_err(|e| AppError::NoDisplay(format!("the event loop failed ({e})")))?;
+    if let Some((_, mut show)) = app.state.take() {
+        let finished = show.finish();
+        app.stats = show.stats().cloned();
+        app.error = app.error.or(finished.err());
+    }
     if let Some(e) = app.error {
         return Err(e);
     }
-    tracing::info!("stopped after {} presented frames: {}", app.presented, app.stats);
-    Ok(app.stats)
+    let stats = app.stats.unwrap_or_else(|| FrameStats::new(1.0 / 60.0));
+    tracing::info!("stopped after {} presented frames: {stats}", app.presented.load(Ordering::Relaxed));
+    Ok(stats)
 }
 
 /// The monitor the scene asks for, or the primary one (with a warning naming what exists).
@@ -154,14 +153,19 @@ impl App {
         let gpu = Gpu::with_instance(instance, Some(&surface))?;
         let size = window.inner_size();
         let presenter = Presenter::new(&gpu, surface, [size.width, size.height])?;
-        self.gpu_name = gpu.describe();
-        tracing::info!("playing {} in a window on {}", scene.name, self.gpu_name);
+        tracing::info!("playing {} in a window on {}", scene.name, gpu.describe());
+        let mut show = live_show(gpu, scene, self.files.clone(), true, self.opts.record.as_deref())?;
         if let Some(hz) = monitor.as_ref().and_then(|m| m.refresh_rate_millihertz()) {
-            self.stats = FrameStats::new(1000.0 / hz as f64);
+            show.set_display_period(1000.0 / hz as f64);
         }
-        let player = Player::new(gpu, scene, self.files.clone(), true, self.opts.record.as_deref())?;
+        show.add_output(Box::new(WindowView::new(
+            window.clone(),
+            presenter,
+            self.opts.no_overlay,
+            self.presented.clone(),
+        )));
         window.request_redraw();
-        self.state = Some((window, player, presenter));
+        self.state = Some((window, show));
         Ok(())
     }
 
@@ -179,32 +183,19 @@ impl ApplicationHandler for App {
     }
 
     fn window_event(&mut self, el: &ActiveEventLoop, _id: WindowId, event: WindowEvent) {
-        let Some((window, player, presenter)) = &mut self.state else { return };
+        let Some((window, show)) = &mut self.state else { return };
         match event {
             WindowEvent::CloseRequested => el.exit(),
             WindowEvent::KeyboardInput {
                 event: KeyEvent { logical_key: Key::Named(NamedKey::Escape), state: ElementState::Pressed, .. },
                 ..
             } => el.exit(),
-            WindowEvent::Resized(size) => presenter.resize(&player.gpu, [size.width, size.height]),
+            // The window output follows the window's size at every tick; ask for one now.
+            WindowEvent::Resized(_) => window.request_redraw(),
             WindowEvent::RedrawRequested => {
-                player.poll_reload();
-                if !self.opts.no_overlay && !same(&player.reload_error, &self.overlay_shown) {
-                    let panel = player.reload_error.as_deref().map(|e| overlay::rasterize(&overlay::reload_failed(e)));
-                    presenter.set_overlay(&player.gpu, panel.as_ref());
-                    self.overlay_shown = player.reload_error.clone();
+                if let Err(e) = show.tick() {
+                    return self.fail(el, e);
                 }
-                let mut encoder = player.encoder();
-                player.render(&mut encoder);
-                if presenter.present(&player.gpu, &player.canvas, encoder) == crate::render::present::Presented::Shown {
-                    self.presented += 1;
-                }
-                let now = Instant::now();
-                if let Some(prev) = self.last_frame {
-                    self.stats.record(now - prev);
-                }
-                self.last_frame = Some(now);
-                self.stats.report(now, &self.gpu_name);
                 window.request_redraw();
             }
             _ => {}
@@ -216,11 +207,6 @@ impl ApplicationHandler for App {
             el.exit();
         }
     }
-}
-
-/// The same error (the same allocation), or both none.
-fn same(a: &Option<Arc<str>>, b: &Option<Arc<str>>) -> bool {
-    a.as_ref().map(Arc::as_ptr) == b.as_ref().map(Arc::as_ptr)
 }
 
 /// Load a scene for a window run (the caller has checked the display).

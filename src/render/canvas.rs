@@ -4,6 +4,8 @@
 use super::{CANVAS_FORMAT, Gpu, RenderError};
 
 pub struct Canvas {
+    /// Unique per canvas made in this process: what views of it (bind groups) are keyed by.
+    pub id: u64,
     pub texture: wgpu::Texture,
     pub view: wgpu::TextureView,
     pub size: [u32; 2],
@@ -35,7 +37,9 @@ impl Canvas {
             usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
             mapped_at_creation: false,
         });
-        Self { texture, view, size, readback, padded_row }
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Self { id, texture, view, size, readback, padded_row }
     }
 
     /// Record a copy of the canvas into the readback buffer (call `read` after submitting).

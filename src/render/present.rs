@@ -15,14 +15,6 @@ pub struct Presenter {
     pass: PresentPass,
 }
 
-/// What happened to a frame at the surface.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Presented {
-    Shown,
-    /// The window is minimised or the surface was reconfigured; nothing shown this time.
-    Skipped,
-}
-
 impl Presenter {
     pub fn new(gpu: &Gpu, surface: wgpu::Surface<'static>, size: [u32; 2]) -> Result<Self, RenderError> {
         let caps = surface.get_capabilities(&gpu.adapter);
@@ -61,19 +53,28 @@ impl Presenter {
         self.pass.set_overlay(gpu, panel);
     }
 
-    /// Draw the canvas into the next surface texture and present it.
-    pub fn present(&mut self, gpu: &Gpu, canvas: &Canvas, mut encoder: wgpu::CommandEncoder) -> Presented {
+    /// The surface size the presenter is configured for.
+    pub fn size(&self) -> [u32; 2] {
+        [self.config.width, self.config.height]
+    }
+
+    /// Record the canvas into the next surface texture; present the texture returned once the
+    /// encoder is submitted. `None`: nothing to show this time (minimised, reconfigured).
+    pub fn draw(
+        &mut self,
+        gpu: &Gpu,
+        canvas: &Canvas,
+        encoder: &mut wgpu::CommandEncoder,
+    ) -> Option<wgpu::SurfaceTexture> {
         let frame = match self.surface.get_current_texture() {
             wgpu::CurrentSurfaceTexture::Success(f) | wgpu::CurrentSurfaceTexture::Suboptimal(f) => f,
             wgpu::CurrentSurfaceTexture::Outdated | wgpu::CurrentSurfaceTexture::Lost => {
                 self.surface.configure(&gpu.device, &self.config);
-                gpu.queue.submit([encoder.finish()]);
-                return Presented::Skipped;
+                return None;
             }
             other => {
                 tracing::debug!("surface: {other:?}");
-                gpu.queue.submit([encoder.finish()]);
-                return Presented::Skipped;
+                return None;
             }
         };
         let view = frame.texture.create_view(&wgpu::TextureViewDescriptor {
@@ -81,10 +82,8 @@ impl Presenter {
             format: Some(self.view_format),
             ..Default::default()
         });
-        self.pass.draw(gpu, &mut encoder, canvas, &view, [self.config.width, self.config.height]);
-        gpu.queue.submit([encoder.finish()]);
-        gpu.queue.present(frame);
-        Presented::Shown
+        self.pass.draw(gpu, encoder, canvas, &view, [self.config.width, self.config.height]);
+        Some(frame)
     }
 }
 
@@ -98,7 +97,9 @@ pub struct PresentPass {
     sampler: wgpu::Sampler,
     /// For the panel drawn at a whole-number scale: text stays crisp.
     nearest: wgpu::Sampler,
-    bind: Option<(wgpu::BindGroup, *const ())>,
+    /// The canvas bind group and the id of the canvas it samples (`Canvas::id`: a reload that
+    /// makes a new canvas gets a new bind group, even where the new one reuses the old's memory).
+    bind: Option<(wgpu::BindGroup, u64)>,
     /// The panel's size and bind groups: sampled nearest (whole-number scales) and linear
     /// (shrunk to fit a small window).
     overlay: Option<Overlay>,
@@ -216,9 +217,8 @@ impl PresentPass {
         target: &wgpu::TextureView,
         size: [u32; 2],
     ) {
-        let key = &canvas.view as *const _ as *const ();
-        if self.bind.as_ref().map(|b| b.1) != Some(key) {
-            self.bind = Some((self.bind_group(gpu, "present canvas", &canvas.view, &self.sampler), key));
+        if self.bind.as_ref().map(|b| b.1) != Some(canvas.id) {
+            self.bind = Some((self.bind_group(gpu, "present canvas", &canvas.view, &self.sampler), canvas.id));
         }
         let (x, y, w, h) = letterbox(canvas.size, size);
         let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {

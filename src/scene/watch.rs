@@ -90,20 +90,25 @@ impl<R: Send + 'static> SceneWatcher<R> {
                     };
                     // Let the save settle: editors write, rename and touch in bursts.
                     while let Ok(_ev) = event_rx.recv_timeout(SETTLE) {}
-                    let update = match reload_from(files_source.as_ref(), &path, &images) {
-                        Ok(scene) => {
-                            watched.update(&mut watcher, &scene.files);
-                            images = scene.images();
-                            match prepare(scene) {
-                                Ok(value) => Update::Ready { value, took: first.elapsed() },
-                                Err(msg) => Update::Failed(msg),
+                    // A panic while building (a bug in quai) costs this edit, not hot reload: it
+                    // is reported like a broken edit and the loader waits for the next save.
+                    let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        match reload_from(files_source.as_ref(), &path, &images) {
+                            Ok(scene) => {
+                                watched.update(&mut watcher, &scene.files);
+                                images = scene.images();
+                                match prepare(scene) {
+                                    Ok(value) => Update::Ready { value, took: first.elapsed() },
+                                    Err(msg) => Update::Failed(msg),
+                                }
+                            }
+                            Err(SceneErrors { diagnostics, files }) => {
+                                watched.update(&mut watcher, &files);
+                                Update::Failed(SceneErrors { diagnostics, files: vec![] }.to_string())
                             }
                         }
-                        Err(SceneErrors { diagnostics, files }) => {
-                            watched.update(&mut watcher, &files);
-                            Update::Failed(SceneErrors { diagnostics, files: vec![] }.to_string())
-                        }
-                    };
+                    }));
+                    let update = built.unwrap_or_else(|p| Update::Failed(crashed(&path, p.as_ref())));
                     if update_tx.send(update).is_err() {
                         return;
                     }
@@ -145,4 +150,22 @@ impl WatchSet {
 
 fn absolute(p: &Path) -> PathBuf {
     std::path::absolute(p).map(|p| super::source::normalize(&p)).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// The message of a caught panic.
+pub fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
+/// The message for a loader that panicked while building `path`.
+fn crashed(path: &Path, panic: &(dyn std::any::Any + Send)) -> String {
+    let what = panic_text(panic);
+    format!(
+        "{}: the scene loader crashed while building this edit ({what}). This is a bug in quai; please \
+         report it with the scene. Hot reload goes on: save again to retry",
+        path.display()
+    )
 }

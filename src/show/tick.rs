@@ -1,0 +1,338 @@
+//! The show loop: one [`Show`] owns the scene (its compositor), the canvas, the clock, the
+//! parameter store, the inputs, hot reload and the outputs, and advances once per [`Show::tick`].
+//! Live (window, headless) and offline (`quai render`) runs differ only in the clock
+//! ([`ClockMode`]) and in which outputs are attached. Runs on the render (main) thread; reloaded
+//! scenes arrive ready-built from the loader thread and are swapped in between two ticks.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::{Clock, FrameStats, FrameTime, ParamStore, ShowClock};
+use crate::app::AppError;
+use crate::input::event::InputEvent;
+use crate::input::hub::InputHub;
+use crate::input::log::Recorder;
+use crate::output::{Frame, Output};
+use crate::render::{Canvas, Compositor, FrameInput, Gpu, GpuCache};
+use crate::scene::watch::{SceneWatcher, Update, panic_text};
+use crate::scene::{Files, Scene};
+
+/// What drives the tick.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ClockMode {
+    /// Monotonic time since the start; input events are stamped on the same clock.
+    Live,
+    /// `t = frame / fps`: offline renders, deterministic.
+    Fixed(f64),
+}
+
+/// Where input events come from.
+pub enum ShowInputs {
+    /// None: mappings only (an offline render without `--replay`).
+    Idle,
+    /// The scene's live sources, optionally recorded to a log (`quai run --record`).
+    Live { record: Option<Recorder> },
+    /// A recorded log, delivered on the show clock (`quai render --replay`).
+    Replay(Vec<InputEvent>),
+}
+
+pub struct ShowOptions {
+    pub clock: ClockMode,
+    /// Canvas size; `None` = the scene's (and a reload may change it).
+    pub size: Option<[u32; 2]>,
+    /// Watch the scene's files (when they are on disk) and swap in edits.
+    pub watch: Option<Arc<dyn Files>>,
+    pub inputs: ShowInputs,
+}
+
+pub struct Show {
+    gpu: Gpu,
+    compositor: Compositor,
+    canvas: Canvas,
+    pub params: ParamStore,
+    clock: Clock,
+    origin: ShowClock,
+    pub inputs: InputHub,
+    watcher: Option<SceneWatcher<Compositor>>,
+    outputs: Vec<Box<dyn Output>>,
+    /// Frame-time statistics (live clocks only).
+    stats: Option<FrameStats>,
+    /// The display's refresh period, when a display paces the ticks (else 1 / fps).
+    display_period: Option<f64>,
+    last_tick: Option<Instant>,
+    /// The time of the latest tick (what `finish` shows the outputs).
+    last: FrameTime,
+    gpu_name: String,
+    /// How many scenes have been swapped in by hot reload.
+    pub reloads: u64,
+    /// Why the latest edit did not load (the diagnostics, as logged), until an edit loads again.
+    pub reload_error: Option<Arc<str>>,
+}
+
+impl Show {
+    pub fn new(gpu: Gpu, scene: Scene, opts: ShowOptions) -> Result<Self, AppError> {
+        let scene = Arc::new(scene);
+        let size = opts.size.unwrap_or(scene.canvas);
+        let mut cache = GpuCache::new(&gpu);
+        let compositor = Compositor::new(&gpu, scene.clone(), size, &mut cache)?;
+        let canvas = Canvas::new(&gpu, size);
+        let watcher = match opts.watch {
+            Some(files) if files.is_disk() => spawn_watcher(&gpu, files, &scene, cache),
+            _ => None,
+        };
+        let origin = ShowClock::start();
+        let inputs = match opts.inputs {
+            ShowInputs::Idle => InputHub::idle(&scene),
+            ShowInputs::Replay(events) => InputHub::replay(&scene, events),
+            ShowInputs::Live { record } => {
+                let mut hub = InputHub::live(&scene, origin);
+                if let Some(r) = record {
+                    hub.record_to(r);
+                }
+                hub
+            }
+        };
+        let (clock, stats) = match opts.clock {
+            ClockMode::Live => (Clock::live_at(origin), Some(FrameStats::new(1.0 / scene.fps))),
+            ClockMode::Fixed(fps) => (Clock::fixed(fps), None),
+        };
+        Ok(Self {
+            params: ParamStore::new(&scene.params),
+            gpu_name: gpu.describe(),
+            gpu,
+            compositor,
+            canvas,
+            clock,
+            origin,
+            inputs,
+            watcher,
+            outputs: Vec::new(),
+            stats,
+            display_period: None,
+            last_tick: None,
+            last: FrameTime { time: 0.0, delta: 0.0, frame: 0 },
+            reloads: 0,
+            reload_error: None,
+        })
+    }
+
+    /// Attach an output: from the next tick on it gets every canvas.
+    pub fn add_output(&mut self, output: Box<dyn Output>) {
+        tracing::debug!("output attached: {}", output.name());
+        self.outputs.push(output);
+    }
+
+    pub fn scene(&self) -> &Arc<Scene> {
+        self.compositor.scene()
+    }
+
+    pub fn gpu(&self) -> &Gpu {
+        &self.gpu
+    }
+
+    pub fn canvas(&self) -> &Canvas {
+        &self.canvas
+    }
+
+    /// The live show's time origin (input threads stamp events with it).
+    pub fn origin(&self) -> ShowClock {
+        self.origin
+    }
+
+    /// Frame-time statistics of a live show.
+    pub fn stats(&self) -> Option<&FrameStats> {
+        self.stats.as_ref()
+    }
+
+    /// A display paces the ticks at this period (seconds): the stats hold frames to it.
+    pub fn set_display_period(&mut self, period: f64) {
+        self.display_period = Some(period);
+        if let Some(s) = &mut self.stats {
+            s.set_period(period);
+        }
+    }
+
+    /// Advance the show by one tick: swap in a reloaded scene if one is ready, deliver input
+    /// events through the mappings, advance the parameters, composite the canvas once, and hand
+    /// it to every output.
+    pub fn tick(&mut self) -> Result<FrameTime, AppError> {
+        self.poll_reload();
+        let t = self.clock.tick();
+        for name in self.inputs.step(t.time, &mut self.params) {
+            tracing::info!("trigger `{name}` fired at {:.3} s (frame {})", t.time, t.frame);
+        }
+        self.params.advance(t.delta as f32);
+        self.compositor.prepare(
+            &self.gpu.queue,
+            &FrameInput { time: t.time, delta: t.delta, frame: t.frame, params: self.params.values(), audio: [0.0; 4] },
+        );
+        let mut encoder =
+            self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("quai tick") });
+        self.compositor.draw(&mut encoder, &self.canvas.view);
+        let frame = Frame {
+            time: t,
+            gpu: &self.gpu,
+            canvas: &self.canvas,
+            scene: self.compositor.scene(),
+            reload_error: self.reload_error.as_ref(),
+        };
+        for o in &mut self.outputs {
+            o.encode(&frame, &mut encoder);
+        }
+        self.gpu.queue.submit([encoder.finish()]);
+        for o in &mut self.outputs {
+            o.submitted(&frame)?;
+        }
+        if let Some(stats) = &mut self.stats {
+            let now = Instant::now();
+            if let Some(prev) = self.last_tick {
+                stats.record(now - prev);
+            }
+            self.last_tick = Some(now);
+            stats.report(now, &self.gpu_name);
+        }
+        self.last = t;
+        Ok(t)
+    }
+
+    /// Stop: every output finishes (the canvas still holds the last tick's picture). All of them
+    /// are finished even when one fails; the first error is returned.
+    pub fn finish(&mut self) -> Result<(), AppError> {
+        self.gpu.wait();
+        let frame = Frame {
+            time: self.last,
+            gpu: &self.gpu,
+            canvas: &self.canvas,
+            scene: self.compositor.scene(),
+            reload_error: self.reload_error.as_ref(),
+        };
+        let mut first = None;
+        for o in &mut self.outputs {
+            if let Err(e) = o.finish(&frame) {
+                tracing::error!("{}: {e}", o.name());
+                first.get_or_insert(e);
+            }
+        }
+        self.outputs.clear();
+        first.map_or(Ok(()), Err)
+    }
+
+    /// The canvas as it is now (after a tick), read back to the CPU: for tests, examples and
+    /// benches. Waits for the GPU.
+    pub fn read_canvas(&self) -> Result<image::RgbaImage, AppError> {
+        let mut encoder =
+            self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("quai canvas read") });
+        self.canvas.copy_out(&mut encoder);
+        self.gpu.queue.submit([encoder.finish()]);
+        let frame = Frame {
+            time: self.last,
+            gpu: &self.gpu,
+            canvas: &self.canvas,
+            scene: self.compositor.scene(),
+            reload_error: None,
+        };
+        crate::output::frames::read_image(&frame)
+    }
+
+    /// Swap in a reloaded scene if one is ready (between ticks). Returns true on a swap.
+    fn poll_reload(&mut self) -> bool {
+        let Some(w) = &self.watcher else { return false };
+        let mut swapped = false;
+        while let Ok(update) = w.updates.try_recv() {
+            match update {
+                Update::Ready { value, took } => {
+                    let scene = value.scene().clone();
+                    if scene.window != self.scene().window {
+                        tracing::warn!("the [[outputs]] window settings changed: they apply when quai is restarted");
+                    }
+                    self.params = self.params.rebind(&scene.params);
+                    let hub = std::mem::replace(&mut self.inputs, InputHub::idle(&scene));
+                    self.inputs = hub.reload(&scene, self.origin);
+                    if value.size() != self.canvas.size {
+                        self.canvas = Canvas::new(&self.gpu, value.size());
+                    }
+                    self.compositor = value;
+                    if let (Some(stats), None) = (&mut self.stats, self.display_period) {
+                        stats.set_period(1.0 / scene.fps);
+                    }
+                    self.reloads += 1;
+                    self.reload_error = None;
+                    swapped = true;
+                    tracing::info!(
+                        "scene reloaded in {} ms: {} ({} layers, {} parameters)",
+                        took.as_millis(),
+                        scene.path.display(),
+                        scene.layers.len(),
+                        scene.params.len()
+                    );
+                }
+                Update::Failed(msg) => {
+                    tracing::error!("scene reload failed; the last good scene keeps running:\n{msg}");
+                    self.reload_error = Some(msg.into());
+                }
+            }
+        }
+        if swapped {
+            let frame = Frame {
+                time: self.last,
+                gpu: &self.gpu,
+                canvas: &self.canvas,
+                scene: self.compositor.scene(),
+                reload_error: None,
+            };
+            for o in &mut self.outputs {
+                o.scene_changed(&frame);
+            }
+        }
+        swapped
+    }
+}
+
+impl Drop for Show {
+    /// Outputs that were not finished (an error ended the run) still get to stop cleanly.
+    fn drop(&mut self) {
+        if !self.outputs.is_empty() {
+            let _ = self.finish();
+        }
+    }
+}
+
+/// The hot-reload watcher; its loader thread keeps the GPU cache, so an edit rebuilds only the
+/// pipelines it changed.
+fn spawn_watcher(
+    gpu: &Gpu,
+    files: Arc<dyn Files>,
+    scene: &Arc<Scene>,
+    mut cache: GpuCache,
+) -> Option<SceneWatcher<Compositor>> {
+    let loader_gpu = gpu.clone();
+    let spawned = SceneWatcher::spawn(files, scene, move |s: Scene| {
+        let canvas = s.canvas;
+        let built = Compositor::new(&loader_gpu, Arc::new(s), canvas, &mut cache).map_err(|e| e.to_string());
+        if built.is_ok() {
+            cache.keep_only_used();
+        }
+        built
+    });
+    match spawned {
+        Ok(w) => Some(w),
+        Err(e) => {
+            tracing::warn!("hot reload is off: cannot watch {}: {e}", scene.path.display());
+            None
+        }
+    }
+}
+
+/// Load a scene on a helper thread while the GPU adapter is being requested: the two are the bulk
+/// of start-up and do not depend on each other.
+pub fn load_and_open_gpu(
+    files: Arc<dyn Files>,
+    path: &std::path::Path,
+    open: impl FnOnce() -> Result<Gpu, AppError>,
+) -> Result<(Scene, Gpu), AppError> {
+    let path = path.to_path_buf();
+    let loader = std::thread::spawn(move || crate::scene::load_from(files.as_ref(), &path));
+    let gpu = open();
+    let scene = loader.join().map_err(|p| AppError::Bug(format!("the scene loader crashed: {}", panic_text(&p))))??;
+    Ok((scene, gpu?))
+}

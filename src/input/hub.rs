@@ -3,7 +3,7 @@
 //! mapper. `step` runs once per frame on the render thread and never waits on a device.
 
 use std::collections::VecDeque;
-use std::sync::Arc;
+use std::sync::{Arc, mpsc};
 
 use super::event::{EventQueue, InputEvent};
 use super::log::Recorder;
@@ -24,6 +24,8 @@ pub struct InputHub {
     pending: Vec<InputEvent>,
     batch: Vec<InputEvent>,
     recorder: Option<Recorder>,
+    /// Sources (re)started off the render thread after a reload, arriving by input index.
+    starting: Option<mpsc::Receiver<(usize, Source)>>,
     fired: Vec<usize>,
     /// Events delivered since the start, and triggers fired.
     pub delivered: u64,
@@ -43,6 +45,7 @@ impl InputHub {
             pending: Vec::new(),
             batch: Vec::new(),
             recorder: None,
+            starting: None,
             fired: Vec::new(),
             delivered: 0,
             triggers_fired: 0,
@@ -79,22 +82,80 @@ impl InputHub {
         }
     }
 
-    /// The hub for a reloaded scene: sources whose settings did not change keep running (ports
-    /// stay bound, devices stay open); the mappings start afresh.
+    /// The hub for a reloaded scene. Sources whose settings did not change keep running untouched
+    /// (ports stay bound, devices stay open, queued events stay queued); the others are stopped
+    /// and the new ones started on a helper thread, so the render thread never waits on a device
+    /// (closing a MIDI port can take seconds). Old ports close before new ones open: the same
+    /// port may be reused. The mappings start afresh.
     pub fn reload(mut self, scene: &Scene, clock: ShowClock) -> Self {
-        let same = self.inputs == scene.inputs;
         let mut next = Self::idle(scene);
         next.recorder = self.recorder.take();
         next.pending = std::mem::take(&mut self.pending);
-        if same {
-            next.sources = std::mem::take(&mut self.sources);
-            next.queues = std::mem::take(&mut self.queues);
-        } else {
-            // Close the old ports before binding the new ones (the same port may be reused).
-            drop(self);
-            next.start_sources(clock);
+        self.collect_started();
+        let mut sources = std::mem::take(&mut self.sources);
+        sources.resize_with(self.inputs.len(), || None);
+        let mut old: Vec<_> =
+            std::mem::take(&mut self.inputs).into_iter().zip(sources).zip(std::mem::take(&mut self.queues)).collect();
+        let mut to_start = Vec::new();
+        for (i, input) in scene.inputs.iter().enumerate() {
+            match old.iter().position(|((o, _), _)| o == input) {
+                Some(pos) => {
+                    let ((_, source), queue) = old.swap_remove(pos);
+                    next.sources.push(source);
+                    next.queues.push(queue);
+                }
+                None => {
+                    let queue = EventQueue::new(input.queue);
+                    next.sources.push(None);
+                    next.queues.push(queue.clone());
+                    to_start.push((i, input.clone(), queue));
+                }
+            }
         }
+        let retired: Vec<Source> = old.into_iter().filter_map(|((_, s), _)| s).collect();
+        if retired.is_empty() && to_start.is_empty() {
+            return next;
+        }
+        let (tx, rx) = mpsc::channel();
+        let restart = move || {
+            drop(retired);
+            for (i, input, queue) in to_start {
+                match Source::start(&input, queue, clock) {
+                    Ok(s) => {
+                        if let Err(mpsc::SendError((_, s))) = tx.send((i, s)) {
+                            drop(s); // reloaded again meanwhile: this one is not wanted any more
+                        }
+                    }
+                    Err(e) => tracing::error!("{e}"),
+                }
+            }
+        };
+        if let Err(e) = std::thread::Builder::new().name("quai-input-restart".into()).spawn(restart) {
+            tracing::error!(
+                "cannot start a thread to restart the changed inputs ({e}); they stay off until the next reload"
+            );
+        }
+        next.starting = Some(rx);
         next
+    }
+
+    /// Take in the sources the restart thread has started since the last call.
+    fn collect_started(&mut self) {
+        let Some(rx) = &self.starting else { return };
+        loop {
+            match rx.try_recv() {
+                Ok((i, source)) => {
+                    if let Some(slot) = self.sources.get_mut(i) {
+                        *slot = Some(source);
+                    }
+                }
+                Err(mpsc::TryRecvError::Empty) => return,
+                Err(mpsc::TryRecvError::Disconnected) => {
+                    self.starting = None;
+                    return;
+                }
+            }
+        }
     }
 
     pub fn record_to(&mut self, recorder: Recorder) {
@@ -104,6 +165,7 @@ impl InputHub {
     /// Deliver every event due at `now` (seconds of show time) through the mappings into `params`,
     /// in time order. Returns the names of the triggers fired.
     pub fn step(&mut self, now: f64, params: &mut ParamStore) -> Vec<&str> {
+        self.collect_started();
         let batch = &mut self.batch;
         batch.clear();
         for q in &self.queues {

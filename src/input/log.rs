@@ -139,29 +139,35 @@ fn parse(v: &Value, scene: &Scene, names: &[Arc<str>]) -> Result<InputEvent, Str
     Ok(InputEvent { t, input: input(src)?, kind })
 }
 
-/// Writes events to a log file on its own thread, so the frame loop never waits on the disk.
-/// If the disk cannot keep up, events are dropped and counted rather than blocking the show.
+/// Writes events to a log file on its own thread, so the frame loop never waits on the disk: the
+/// render thread only hands each event over (a bounded queue); the JSON is built and written on
+/// the recorder's thread. If the disk cannot keep up, events are dropped and counted rather than
+/// blocking the show: the first drop is warned about at once, the total when recording stops.
 pub struct Recorder {
-    tx: Option<SyncSender<String>>,
+    tx: Option<SyncSender<InputEvent>>,
     thread: Option<std::thread::JoinHandle<()>>,
     dropped: u64,
+    path: PathBuf,
 }
+
+/// Events the recorder holds between the render thread and the disk.
+pub const RECORDER_QUEUE: usize = 65_536;
 
 impl Recorder {
     pub fn create(path: &Path) -> Result<Self, LogError> {
         let file = std::fs::File::create(path).map_err(|source| LogError::Io { path: path.into(), source })?;
-        let (tx, rx) = mpsc::sync_channel::<String>(65_536);
+        let (tx, rx) = mpsc::sync_channel::<InputEvent>(RECORDER_QUEUE);
         let shown = path.display().to_string();
         let thread = std::thread::Builder::new()
             .name("quai-recorder".into())
             .spawn(move || {
                 let mut out = std::io::BufWriter::new(file);
                 let mut failed = false;
-                while let Ok(line) = rx.recv() {
+                while let Ok(event) = rx.recv() {
                     // Write what is queued, then flush: a crash loses at most a moment of events.
-                    let mut r = writeln!(out, "{line}");
+                    let mut r = writeln!(out, "{}", to_line(&event));
                     while let (true, Ok(more)) = (r.is_ok(), rx.try_recv()) {
-                        r = writeln!(out, "{more}");
+                        r = writeln!(out, "{}", to_line(&more));
                     }
                     if let Err(e) = r.and_then(|()| out.flush())
                         && !failed
@@ -173,13 +179,19 @@ impl Recorder {
                 let _ = out.flush();
             })
             .map_err(|source| LogError::Io { path: path.into(), source })?;
-        Ok(Self { tx: Some(tx), thread: Some(thread), dropped: 0 })
+        Ok(Self { tx: Some(tx), thread: Some(thread), dropped: 0, path: path.to_path_buf() })
     }
 
     pub fn record(&mut self, e: &InputEvent) {
-        if let Some(tx) = &self.tx
-            && tx.try_send(to_line(e)).is_err()
-        {
+        let Some(tx) = &self.tx else { return };
+        if let Err(mpsc::TrySendError::Full(_)) = tx.try_send(e.clone()) {
+            if self.dropped == 0 {
+                tracing::warn!(
+                    "input log {}: the disk does not keep up; events are being dropped from the log \
+                     (the show itself gets them all); the count is reported when recording stops",
+                    self.path.display()
+                );
+            }
             self.dropped += 1;
         }
     }
@@ -194,6 +206,14 @@ impl Drop for Recorder {
         drop(self.tx.take());
         if let Some(t) = self.thread.take() {
             let _ = t.join();
+        }
+        if self.dropped > 0 {
+            tracing::warn!(
+                "input log {}: {} events were dropped because the disk did not keep up; a replay of it \
+                 will miss them",
+                self.path.display(),
+                self.dropped
+            );
         }
     }
 }

@@ -175,6 +175,7 @@ pub enum Depth {
 }
 
 impl Depth {
+    /// DMX channels per colour channel.
     pub fn bytes(self) -> usize {
         match self {
             Depth::Bits8 => 1,
@@ -209,28 +210,30 @@ impl Fixture {
     pub fn pixel_count(&self) -> usize {
         match &self.shape {
             Shape::Strip { pixels, .. } => *pixels as usize,
-            Shape::Matrix { columns, rows, .. } => (*columns * *rows) as usize,
+            Shape::Matrix { columns, rows, .. } => *columns as usize * *rows as usize,
             Shape::Points { points, .. } => points.len(),
         }
     }
 
     /// (universe, 0-based channel) of pixel `i` in wiring order, by the rule of `pixels_per_universe`.
-    pub fn address(&self, i: usize) -> (u16, usize) {
+    /// The universe is a u32 so that a fixture running past the last universe can be reported
+    /// (validation keeps every universe within the protocol's range).
+    pub fn address(&self, i: usize) -> (u32, usize) {
         let per = self.pixel_bytes();
-        let first = self.channel as usize - 1;
+        let first = (self.channel as usize).clamp(1, UNIVERSE_CHANNELS) - 1;
         let in_first = (UNIVERSE_CHANNELS - first) / per;
         if i < in_first {
-            return (self.universe, first + i * per);
+            return (self.universe as u32, first + i * per);
         }
         let rest = i - in_first;
         let ppu = self.pixels_per_universe();
-        (self.universe + 1 + (rest / ppu) as u16, (rest % ppu) * per)
+        (self.universe as u32 + 1 + (rest / ppu) as u32, (rest % ppu) * per)
     }
 
     /// The last universe this fixture writes to.
-    pub fn last_universe(&self) -> u16 {
+    pub fn last_universe(&self) -> u32 {
         match self.pixel_count() {
-            0 => self.universe,
+            0 => self.universe as u32,
             n => self.address(n - 1).0,
         }
     }

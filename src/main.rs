@@ -65,6 +65,10 @@ enum Command {
         /// Replay an input log (from `quai run --record`) through the scene's mappings.
         #[arg(long, value_name = "LOG")]
         replay: Option<PathBuf>,
+        /// Also write the DMX of every frame to DIR/dmx.jsonl (one line per frame and universe) and
+        /// a facade preview (the LEDs in the colour they receive) to DIR/facade/.
+        #[arg(long)]
+        dmx: bool,
     },
     /// Print live input events, one per line, with a rate/drop summary every second.
     Monitor {
@@ -180,13 +184,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             play(Arc::new(Disk), &scene, headless, window, snapshot)
         }
         Some(Command::Check { scenes }) => Ok(check(&scenes)),
-        Some(Command::Render { scene, frames, out, fps, size, replay }) => {
+        Some(Command::Render { scene, frames, out, fps, size, replay, dmx }) => {
             if let Some(f) = fps
                 && !(f.is_finite() && (1.0..=480.0).contains(&f))
             {
                 anyhow::bail!("--fps {f}: must be between 1 and 480, as a scene's fps");
             }
-            let opts = RenderOptions { frames, out, fps, size, progress: true, replay };
+            let opts = RenderOptions { frames, out, fps, size, progress: true, replay, dmx };
             let r = app::offline::render(&Disk, &scene, &opts)?;
             println!(
                 "rendered {} frames ({}x{} at {} fps) to {} in {:.1} s; contact sheet: {}",
@@ -254,6 +258,7 @@ fn demo() -> anyhow::Result<ExitCode> {
         size: Some([640, 360]),
         progress: true,
         replay: None,
+        dmx: false,
     };
     let r = app::offline::render(files.as_ref(), path, &opts)?;
     println!(

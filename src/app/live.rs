@@ -42,7 +42,10 @@ pub fn live_show(
         watch: watch.then_some(files),
         inputs: ShowInputs::Live { record },
     };
-    Show::new(gpu, scene, opts)
+    let leds = crate::output::led::LedOutputs::live(&gpu, &scene);
+    let mut show = Show::new(gpu, scene, opts)?;
+    show.add_output(Box::new(leds));
+    Ok(show)
 }
 
 pub fn run_headless(

@@ -9,6 +9,7 @@ use image::RgbaImage;
 
 use super::AppError;
 use crate::output::frames::Frames;
+use crate::output::led::LedOutputs;
 use crate::render::Gpu;
 use crate::render::contact::ContactSheet;
 use crate::scene::watch::panic_text;
@@ -26,6 +27,8 @@ pub struct RenderOptions {
     pub progress: bool,
     /// An input log to replay through the scene's mappings.
     pub replay: Option<PathBuf>,
+    /// Also write every frame's DMX (`DIR/dmx.jsonl`) and a facade preview (`DIR/facade/`).
+    pub dmx: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -70,8 +73,19 @@ pub fn render(files: &dyn Files, scene_path: &Path, opts: &RenderOptions) -> Res
     };
     let inputs = events.map_or(ShowInputs::Idle, ShowInputs::Replay);
     let opts_show = ShowOptions { clock: ClockMode::Fixed(fps), size: Some(size), watch: None, inputs };
+    if opts.dmx && scene.leds.is_empty() {
+        return Err(AppError::Usage(format!(
+            "--dmx: {} has no LED outputs; add an [[outputs]] entry of kind \"artnet\" or \"sacn\" with its \
+             [[fixtures]] (see scenes/README.md, \"LED facades\")",
+            scene.path.display()
+        )));
+    }
     let mut show = Show::new(Gpu::headless()?, scene, opts_show)?;
     std::fs::create_dir_all(&opts.out).map_err(|source| AppError::Io { path: opts.out.clone(), source })?;
+    if opts.dmx {
+        let leds = LedOutputs::offline(show.gpu(), show.scene(), &opts.out, opts.frames)?;
+        show.add_output(Box::new(leds));
+    }
 
     let bar = if opts.progress {
         indicatif::ProgressBar::new(opts.frames).with_style(

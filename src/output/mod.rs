@@ -8,6 +8,7 @@
 //! a run are built (`app/`), never an edit to the loops.
 
 pub mod frames;
+pub mod led;
 pub mod window;
 
 use std::sync::Arc;

@@ -148,7 +148,7 @@ pub(super) fn check(
             );
             let msg =
                 format!("{pixel} at channel {c} needs channels {c}..{}; a universe has 512", usize::from(c) + b - 1);
-            cx.err(file, at, format!("{msg}{}", cx.context), hint);
+            cx.err(file, at, format!("fixture `{n}`: {msg}"), hint);
             None
         }
         (c, _) => c,

@@ -138,10 +138,13 @@ pub(super) fn check(cx: &mut Ctx, canvas: [u32; 2]) -> (Option<WindowOutput>, Ve
     let mut fixture_names: Vec<(String, FileId, Range<usize>)> = Vec::new();
     // Outputs some fixture entry names (even a broken one): those do not "drive no fixtures".
     let mut named_outputs: Vec<String> = Vec::new();
+    let mut unresolved = false;
     for entry in &parsed.fixtures {
         let target = fixtures::target(&entry.value, &outs, &declared);
-        if let Some(t) = &target {
-            named_outputs.push(t.clone());
+        match target {
+            Some(t) if declared.contains(&t.as_str()) => named_outputs.push(t),
+            // Reported at the fixture; which output it meant is anyone's guess.
+            _ => unresolved = true,
         }
         let Some(p) = fixtures::check(cx, entry, &outs, &declared, &windows, canvas) else { continue };
         if let Some((_, ff, fs)) = fixture_names.iter().find(|(m, ..)| *m == p.fixture.name) {
@@ -166,7 +169,7 @@ pub(super) fn check(cx: &mut Ctx, canvas: [u32; 2]) -> (Option<WindowOutput>, Ve
     for (i, mut l) in leds.into_iter().enumerate() {
         let mine: Vec<&Patched> = patched.iter().filter(|p| p.output == i).collect();
         if mine.is_empty() {
-            if !named_outputs.contains(&l.output.name) {
+            if !unresolved && !named_outputs.contains(&l.output.name) {
                 let n = &l.output.name;
                 cx.err(
                     l.file,

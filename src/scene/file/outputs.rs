@@ -196,8 +196,11 @@ impl FixtureKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum WiringFile {
-    #[serde(alias = "zigzag")]
+    /// The chain turns back at the end of each row (column).
     Serpentine,
+    /// Another word for serpentine. (A variant, not a serde alias, so the schema lists it.)
+    Zigzag,
+    /// Every row (column) starts on the same side.
     Progressive,
 }
 
@@ -233,4 +236,45 @@ pub enum OrderFile {
 pub enum SampleFile {
     Point,
     Area,
+}
+
+#[cfg(test)]
+mod tests {
+    /// The schema (`quai schema`) knows the LED keys: a facade's outputs and fixtures pass, a
+    /// misspelt fixture key and a wiring word it does not know fail.
+    #[test]
+    fn schema_accepts_led_outputs_and_fixtures() {
+        let schema = super::super::json_schema();
+        let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+        let scene = r#"
+            [[outputs]]
+            name = "facade"
+            kind = "sacn"
+            priority = 120
+            sync = 9
+            [[fixtures]]
+            name = "front"
+            kind = "matrix"
+            pixels = [40, 12]
+            wiring = "zigzag"
+            start = "bottom-right"
+            universe = 1
+            white_balance = [1.0, 0.9, 0.8]
+            [[fixtures]]
+            name = "gutter"
+            kind = "strip"
+            pixels = 60
+            points = [[40, 700], [1240, 700]]
+            universe = 4
+            order = "grbw"
+        "#;
+        let as_json =
+            |text: &str| serde_json::to_value(toml::from_str::<toml::Value>(text).expect("toml")).expect("json");
+        let errors: Vec<String> = validator.iter_errors(&as_json(scene)).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        let typo = scene.replace("order = ", "ordr = ");
+        assert!(!validator.is_valid(&as_json(&typo)), "an unknown fixture key must be rejected");
+        let wiring = scene.replace("\"zigzag\"", "\"snake\"");
+        assert!(!validator.is_valid(&as_json(&wiring)), "an unknown wiring must be rejected");
+    }
 }

@@ -275,6 +275,73 @@ broken_scenes! {
         at("two_outputs.toml", 10, 1, "only one window output").hint("remove the extra"),
     ];
 
+    // ---- LED facades: [[outputs]] of kind artnet / sacn, [[fixtures]] -----------------------------
+
+    /// Case `led_unknown_output_kind`: `kind = "artnett"`, with "did you mean `artnet`?"; the
+    /// fixture on that output is not a second error.
+    led_unknown_output_kind: "led_unknown_output_kind.toml" => [
+        at("led_unknown_output_kind.toml", 4, 8, "unknown value `artnett` in output `facade`")
+            .hint("did you mean `artnet`?"),
+    ];
+    /// Case `led_fixture_unknown_output`: `output = "facdae"`, with "did you mean"; the output it
+    /// meant is not also reported as driving no fixtures.
+    led_fixture_unknown_output: "led_fixture_unknown_output.toml" => [
+        at("led_fixture_unknown_output.toml", 9, 10, "fixture `front` names unknown output `facdae`")
+            .hint("did you mean `facade`?"),
+    ];
+    /// Case `led_overlapping_channels`: in the included hardware file, `lower` starts on channels
+    /// that `upper` (200 RGB pixels from universe 0) already writes in universe 1; reported at
+    /// `lower`'s channel, naming `upper` and where it is, with the first free channel.
+    led_overlapping_channels: "led_overlapping_channels.toml" => [
+        at("_facade_overlap_hw.toml", 21, 11, "_facade_overlap_hw.toml:8:8): both write universe 1, channels 1..90")
+            .hint("first free channel after `upper` is universe 1, channel 91"),
+    ];
+    /// Case `led_start_channel_past_512`: an RGB pixel cannot start at channel 511.
+    led_start_channel_past_512: "led_start_channel_past_512.toml" => [
+        at("led_start_channel_past_512.toml", 12, 11, "an RGB pixel at channel 511 needs channels 511..513; a universe has 512")
+            .hint("channel 510 or lower"),
+    ];
+    /// Case `led_last_universe_out_of_range`: the first universe is valid but the fixture flows on
+    /// past Art-Net's last universe; the hint says how far down to start it.
+    led_last_universe_out_of_range: "led_last_universe_out_of_range.toml" => [
+        at("led_last_universe_out_of_range.toml", 12, 12, "runs on to universe 32768")
+            .hint("start it at universe 32765 or lower"),
+    ];
+    /// Case `led_pixel_off_canvas`: the strip's 10th LED lies right of the 1280-pixel canvas.
+    led_pixel_off_canvas: "led_pixel_off_canvas.toml" => [
+        at("led_pixel_off_canvas.toml", 13, 10, "LED 10 of 11 of fixture `gutter` is off the canvas, at (1350.0, 700.0)")
+            .hint("check `points`"),
+    ];
+    /// Case `led_missing_csv`: located at the `csv = "..."` value in the scene.
+    led_missing_csv: "led_missing_csv.toml" => [
+        at("led_missing_csv.toml", 9, 7, "cannot read points file").hint("relative to the file that names it"),
+    ];
+    /// Case `led_malformed_csv_row`: `2OO` (letters O) in a row of the CSV, located in the CSV
+    /// file itself at the bad column; the header and comment rows are fine.
+    led_malformed_csv_row: "led_malformed_csv_row.toml" => [
+        at("_facade_bad_points.csv", 4, 6, "`2OO` is not a number").hint("canvas pixels"),
+    ];
+    /// Case `led_fixture_key_for_other_kind`: `wiring` (matrix) on a strip.
+    led_fixture_key_for_other_kind: "led_fixture_key_for_other_kind.toml" => [
+        at("led_fixture_key_for_other_kind.toml", 11, 10, "`wiring` does not apply to strip fixture `gutter`")
+            .hint("setting of matrix fixtures"),
+    ];
+    /// Case `led_sacn_key_on_artnet`: `priority` (sACN) on an Art-Net output.
+    led_sacn_key_on_artnet: "led_sacn_key_on_artnet.toml" => [
+        at("led_sacn_key_on_artnet.toml", 6, 12, "`priority` does not apply to artnet output `facade`")
+            .hint("setting of sacn outputs"),
+    ];
+    /// Case `led_output_without_fixtures`: `right`, in the included hardware file, drives nothing.
+    led_output_without_fixtures: "led_output_without_fixtures.toml" => [
+        at("_facade_two_outputs_hw.toml", 8, 8, "output `right` drives no fixtures")
+            .hint("output = \"right\""),
+    ];
+    /// Case `led_duplicate_fixture_name`: the second `front`, with a hint pointing at the first.
+    led_duplicate_fixture_name: "led_duplicate_fixture_name.toml" => [
+        at("led_duplicate_fixture_name.toml", 14, 8, "fixture name `front` is used twice")
+            .hint("led_duplicate_fixture_name.toml:7:8"),
+    ];
+
     // ---- files: shaders, images, includes ------------------------------------------------------
 
     /// Case `missing_shader`: `shader = "no_such_shader.wgsl"`, located at the path in the scene.

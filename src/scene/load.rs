@@ -9,7 +9,7 @@ use serde_spanned::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::diag::{Diagnostic, did_you_mean};
-use super::file::{InputFile, LayerFile, MappingFile, OutputFile, ParamFile, ShowFile, TriggerFile};
+use super::file::{FixtureFile, InputFile, LayerFile, MappingFile, OutputFile, ParamFile, ShowFile, TriggerFile};
 use super::source::{Files, SourceText, resolve};
 
 /// Index into `Parsed::sources`.
@@ -34,6 +34,7 @@ pub struct Parsed {
     pub params: Vec<At<(Spanned<String>, ParamFile)>>,
     pub layers: Vec<At<LayerFile>>,
     pub outputs: Vec<At<OutputFile>>,
+    pub fixtures: Vec<At<FixtureFile>>,
     pub inputs: Vec<At<InputFile>>,
     pub mappings: Vec<At<MappingFile>>,
     pub triggers: Vec<At<TriggerFile>>,
@@ -42,7 +43,8 @@ pub struct Parsed {
     pub files: Vec<PathBuf>,
 }
 
-const TOP_KEYS: [&str; 8] = ["include", "show", "params", "layers", "outputs", "inputs", "mappings", "triggers"];
+const TOP_KEYS: [&str; 9] =
+    ["include", "show", "params", "layers", "outputs", "fixtures", "inputs", "mappings", "triggers"];
 
 pub fn parse(files: &dyn Files, path: &Path) -> Parsed {
     let mut parsed = Parsed::default();
@@ -183,6 +185,7 @@ fn read_file(
             "mappings" => array_of(out, file, value, "mappings", "mapping", |p| &mut p.mappings),
             "triggers" => array_of(out, file, value, "triggers", "trigger", |p| &mut p.triggers),
             "outputs" => array_of(out, file, value, "outputs", "output", |p| &mut p.outputs),
+            "fixtures" => array_of(out, file, value, "fixtures", "fixture", |p| &mut p.fixtures),
             other => {
                 let hint = did_you_mean(other, TOP_KEYS)
                     .unwrap_or_else(|| format!("top-level keys are: {}", TOP_KEYS.join(", ")));

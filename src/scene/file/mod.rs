@@ -8,9 +8,11 @@ use serde::Deserialize;
 use serde_spanned::Spanned;
 
 mod inputs;
+mod outputs;
 mod values;
 
 pub use inputs::*;
+pub use outputs::*;
 pub use values::*;
 
 /// A whole scene file (the root file or an include). Only used for the JSON Schema: the loader
@@ -31,9 +33,13 @@ pub struct SceneFile {
     /// Layers, bottom first.
     #[serde(default)]
     pub layers: Vec<LayerFile>,
-    /// Outputs (for now: at most one window).
+    /// Outputs: at most one window, and any number of LED outputs (Art-Net, sACN).
     #[serde(default)]
     pub outputs: Vec<OutputFile>,
+    /// LED fixtures (matrices, strips, point sets) placed on the canvas and patched to an LED
+    /// output's universes and channels; usually in a hardware file that the scene includes.
+    #[serde(default)]
+    pub fixtures: Vec<FixtureFile>,
     /// Sensor and controller inputs: OSC, MIDI, serial.
     #[serde(default)]
     pub inputs: Vec<InputFile>,
@@ -137,33 +143,6 @@ pub struct LayerFile {
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, BindValue>")]
     pub bind: BTreeMap<Spanned<String>, Spanned<BindValue>>,
-}
-
-/// `[[outputs]]`
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct OutputFile {
-    /// Output name.
-    #[schemars(with = "String")]
-    pub name: Option<Spanned<String>>,
-    /// Output kind; only "window" so far.
-    #[schemars(with = "Option<OutputKind>")]
-    pub kind: Option<Spanned<OutputKind>>,
-    /// Monitor by name (a substring, case-insensitive) or by index (0 = first).
-    #[schemars(with = "Option<Monitor>")]
-    pub monitor: Option<Spanned<Monitor>>,
-    /// Borderless fullscreen on the chosen monitor. Default false.
-    #[schemars(with = "Option<bool>")]
-    pub fullscreen: Option<Spanned<bool>>,
-    /// Window size `[w, h]` when not fullscreen. Default: the canvas size.
-    #[schemars(with = "Option<Size>")]
-    pub size: Option<Spanned<Size>>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum OutputKind {
-    Window,
 }
 
 /// Blend modes, all on premultiplied colour.

@@ -8,7 +8,7 @@ use super::super::diag::did_you_mean;
 use super::super::file::{Curve, Edge, InputFile, MappingFile, SerialProtocol, TriggerFile};
 use super::super::load::{At, FileId};
 use super::super::model::*;
-use super::{Ctx, bad_identifier};
+use super::{Ctx, bad_identifier, whole};
 use crate::input::osc::{AllowList, check_pattern, parse_bind};
 
 pub(super) fn check(cx: &mut Ctx, params: &[ParamDef]) -> (Vec<Input>, Vec<Mapping>, Vec<Trigger>) {
@@ -81,16 +81,6 @@ fn named(
         return None;
     }
     Some(name.get_ref().clone())
-}
-
-/// A whole number within `lo..=hi`.
-fn whole(cx: &mut Ctx, file: FileId, v: &Spanned<i64>, what: &str, lo: i64, hi: i64) -> Option<i64> {
-    let x = *v.get_ref();
-    if !(lo..=hi).contains(&x) {
-        cx.err(file, v.span(), format!("{what} {x} is out of range"), format!("{what} must be between {lo} and {hi}"));
-        return None;
-    }
-    Some(x)
 }
 
 /// A setting of one kind of input: its key, where it was written, and the kinds it applies to.

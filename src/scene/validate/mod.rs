@@ -1,9 +1,11 @@
 //! Stage two: the parsed file model (load.rs) becomes a `Scene`. Every entry is checked; names are
 //! resolved to ids; shaders are compiled and images decoded. All problems are collected.
-//! This file: the context, [show], [params.*], [[outputs]]; layers.rs: [[layers]].
+//! This file: the context, [show], [params.*]; layers.rs: [[layers]]; inputs.rs: [[inputs]],
+//! [[mappings]], [[triggers]]; outputs/: [[outputs]] (window, Art-Net, sACN) and [[fixtures]].
 
 mod inputs;
 mod layers;
+mod outputs;
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -13,7 +15,7 @@ use std::sync::Arc;
 use serde_spanned::Spanned;
 
 use super::diag::{Diagnostic, SceneErrors};
-use super::file::{OutputFile, Size};
+use super::file::Size;
 use super::load::{At, FileId, Parsed};
 use super::model::*;
 use super::source::Files;
@@ -63,6 +65,21 @@ impl Ctx<'_> {
         }
         Some(x as f32)
     }
+}
+
+/// A whole number within `lo..=hi`.
+pub(super) fn whole(cx: &mut Ctx, file: FileId, v: &Spanned<i64>, what: &str, lo: i64, hi: i64) -> Option<i64> {
+    let x = *v.get_ref();
+    if !(lo..=hi).contains(&x) {
+        cx.err(
+            file,
+            v.span(),
+            format!("{what} {x} is out of range{}", cx.context),
+            format!("{what} must be between {lo} and {hi}"),
+        );
+        return None;
+    }
+    Some(x)
 }
 
 pub fn validate(
@@ -163,20 +180,9 @@ pub fn validate(
     cx.context.clear();
     let (inputs, mappings, triggers) = inputs::check(&mut cx, &params);
 
-    // [[outputs]]
-    let mut window = None;
-    for (i, At { file, span, value: o, .. }) in parsed.outputs.iter().enumerate() {
-        if i > 0 {
-            cx.err(
-                *file,
-                span.clone(),
-                "only one window output is supported so far",
-                "remove the extra [[outputs]] entries".to_string(),
-            );
-            continue;
-        }
-        window = check_output(&mut cx, *file, span, o);
-    }
+    // [[outputs]] and [[fixtures]]
+    cx.context.clear();
+    let (window, leds) = outputs::check(&mut cx, canvas);
 
     let mut files_read = parsed.files.clone();
     files_read.append(&mut cx.read);
@@ -203,25 +209,11 @@ pub fn validate(
         params,
         layers,
         window,
-        leds: Vec::new(),
+        leds,
         inputs,
         mappings,
         triggers,
         files: files_read,
-    })
-}
-
-fn check_output(cx: &mut Ctx, file: FileId, span: &Range<usize>, o: &OutputFile) -> Option<WindowOutput> {
-    let Some(name) = &o.name else {
-        cx.err(file, span.clone(), "output has no `name`", "add `name = \"main\"`".to_string());
-        return None;
-    };
-    let size = o.size.as_ref().and_then(|s| check_size(cx, file, s, "window size"));
-    Some(WindowOutput {
-        name: name.get_ref().clone(),
-        monitor: o.monitor.as_ref().map(|m| m.get_ref().clone()),
-        fullscreen: o.fullscreen.as_ref().map(|f| *f.get_ref()).unwrap_or(false),
-        size,
     })
 }
 

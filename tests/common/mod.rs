@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests that drive the real binary and real peers.
 #![allow(dead_code)] // each test crate uses its own subset
 
+pub mod ola;
+
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -1,0 +1,158 @@
+//! The LED output against receivers nobody on this project wrote: OLA's olad (Art-Net and E1.31
+//! input ports, read back over its HTTP API) and python `sacn` / a raw packet decoder
+//! (tests/tools/led_capture.py), driving the real binary (`quai run --headless`).
+//! Needs the packages of scripts/setup (ola, python3 with sacn and stupidArtnet); runs as root
+//! here and in CI, olad itself as its own user (tests/common/ola.rs).
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::ola::{Capture, Olad, Proto};
+use common::{Proc, wait_log};
+
+/// A canvas of one flat colour, an Art-Net strip and an sACN matrix: every LED receives the
+/// same colour, so the expected channels can be computed by hand.
+fn scene(dir: &Path, colour: &str, extra_sacn: &str) -> std::path::PathBuf {
+    let text = format!(
+        r##"[show]
+canvas = [64, 32]
+fps = 40
+[[layers]]
+name = "flat"
+color = "{colour}"
+
+[[outputs]]
+name = "strip"
+kind = "artnet"
+to = ["127.0.0.1"]
+
+[[outputs]]
+name = "panel"
+kind = "sacn"
+to = ["127.0.0.1"]
+source_name = "quai test panel"
+priority = 150
+{extra_sacn}
+
+[[fixtures]]
+name = "s"
+output = "strip"
+kind = "strip"
+pixels = 10
+points = [[4, 16], [60, 16]]
+universe = 1
+gamma = 1.0
+
+[[fixtures]]
+name = "m"
+output = "panel"
+kind = "matrix"
+pixels = [4, 2]
+universe = 5
+channel = 11
+order = "grb"
+gamma = 1.0
+"##
+    );
+    let path = dir.join("led.toml");
+    std::fs::write(&path, text).expect("scene");
+    path
+}
+
+fn quai_run(scene: &Path, log: &Path, seconds: &str) -> Proc {
+    let state = log.with_file_name("state");
+    Proc(
+        Command::new(env!("CARGO_BIN_EXE_quai"))
+            .args(["run", scene.to_str().expect("path"), "--headless", "--duration", seconds])
+            .env("QUAI_LOG", "info")
+            .env("XDG_STATE_HOME", state)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(log).expect("log"))
+            .spawn()
+            .expect("quai"),
+    )
+}
+
+/// A running show's facade arrives in olad in the right universes and channels with the right
+/// values: "#ff8000" on an RGB Art-Net strip (port-address 1, channels 1..30) and on a GRB sACN
+/// matrix (universe 5 from channel 11); when the show stops, the fixtures go black.
+#[test]
+fn olad_receives_the_facade_from_a_running_show() {
+    let olad = Olad::start();
+    let art = olad.patch_input(Proto::ArtNet, 1);
+    let e131 = olad.patch_input(Proto::E131, 5);
+    let dir = tempfile::tempdir().expect("dir");
+    let log = dir.path().join("quai.log");
+    let mut quai = quai_run(&scene(dir.path(), "#ff8000", ""), &log, "30");
+
+    // 0x80 = 128 on the canvas; gamma 1 maps it to 128 * 257 / 257 = 128 on the wire.
+    let mut rgb = [255u8, 128, 0].repeat(10);
+    let got = olad.wait_dmx(art, |d| d.len() >= 30 && d[..30] == rgb[..], Duration::from_secs(20));
+    assert!(got[30..].iter().all(|&v| v == 0), "channels past the strip must stay 0: {got:?}");
+    let grb = [128u8, 255, 0].repeat(8);
+    let got = olad.wait_dmx(e131, |d| d.len() >= 34 && d[10..34] == grb[..], Duration::from_secs(20));
+    assert!(got[..10].iter().all(|&v| v == 0), "channels before the matrix must stay 0: {got:?}");
+
+    let ended = quai.stop();
+    assert_eq!(ended, "exit status: 0", "{}", std::fs::read_to_string(&log).unwrap_or_default());
+    rgb.fill(0);
+    olad.wait_dmx(art, |d| d.len() >= 30 && d[..30] == rgb[..], Duration::from_secs(10));
+    olad.wait_dmx(e131, |d| d.len() >= 34 && d[10..34].iter().all(|&v| v == 0), Duration::from_secs(10));
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(text.contains("LED output `strip`: stopped, fixtures black"), "{text}");
+}
+
+/// What a second, independent decoder sees of the sACN output: data packets with the declared
+/// source name and priority, the sync address and sync packets after the frames, sequence numbers
+/// that go up by one, keep-alive of unchanged data about once a second after the first repeats,
+/// and stream-terminated packets when the show stops; Art-Net with ArtSync after its frames.
+#[test]
+fn sync_sequence_keep_alive_and_termination_on_the_wire() {
+    let cap = Capture::start_bind(&["--proto", "both", "--channels", "12"]);
+    let dir = tempfile::tempdir().expect("dir");
+    let log = dir.path().join("quai.log");
+    let mut quai = quai_run(&scene(dir.path(), "#336699", "sync = 7"), &log, "30");
+    wait_log(&log, "LED output `panel`", 1, Duration::from_secs(30));
+    // A flat canvas never changes: after 3 repeats only keep-alive, once a second. Watch 3.5 s.
+    cap.wait_for(1, |p| p["proto"] == "sacn" && p["kind"] == "data", Duration::from_secs(20));
+    std::thread::sleep(Duration::from_millis(3500));
+    let ended = quai.stop();
+    assert_eq!(ended, "exit status: 0", "{}", std::fs::read_to_string(&log).unwrap_or_default());
+    cap.wait_for(3, |p| p["proto"] == "sacn" && p["terminated"] == true, Duration::from_secs(5));
+    let all = cap.stop();
+
+    let data: Vec<_> =
+        all.iter().filter(|p| p["proto"] == "sacn" && p["kind"] == "data" && p["universe"] == 5).collect();
+    let live: Vec<_> = data.iter().filter(|p| p["terminated"] == false).collect();
+    assert!(live.len() >= 4, "too few sACN data packets: {data:?}");
+    for p in &live {
+        assert_eq!(p["source_name"], "quai test panel", "{p}");
+        assert_eq!(p["priority"], 150, "{p}");
+        assert_eq!(p["sync_address"], 7, "{p}");
+    }
+    // #336699 in GRB from channel 11: 0x66, 0x33, 0x99.
+    let colour = &live[live.len() - 5]["channels"];
+    assert_eq!(colour.as_array().map(|c| c[10..12].to_vec()), Some(vec![0x66.into(), 0x33.into()]), "{colour}");
+    let seqs: Vec<u64> = data.iter().filter_map(|p| p["sequence"].as_u64()).collect();
+    for w in seqs.windows(2) {
+        assert_eq!((w[0] + 1) % 256, w[1], "sequence numbers must go up by one: {seqs:?}");
+    }
+    // Keep-alive: at 40 fps a changing universe would send ~140 packets in 3.5 s; an unchanged one
+    // sends 1 + 3 repeats, then one a second.
+    assert!(live.len() <= 12, "unchanged data must fall back to keep-alive, got {} packets", live.len());
+    let times: Vec<f64> = live.iter().filter_map(|p| p["t"].as_f64()).collect();
+    let gaps: Vec<f64> = times.windows(2).map(|w| w[1] - w[0]).filter(|g| *g > 0.5).collect();
+    assert!(gaps.len() >= 2 && gaps.iter().all(|g| (0.8..1.3).contains(g)), "keep-alive gaps {gaps:?} in {times:?}");
+    let syncs = all.iter().filter(|p| p["proto"] == "sacn" && p["kind"] == "sync").count();
+    assert!(syncs >= live.len(), "a sync packet follows every frame: {syncs} syncs for {} data", live.len());
+    let terminated: Vec<_> = data.iter().filter(|p| p["terminated"] == true).collect();
+    assert!(terminated.len() >= 3, "three stream-terminated packets on stop: {data:?}");
+    // Art-Net: ArtDmx for port-address 1 with sequence 1.., then ArtSync.
+    let art: Vec<_> = all.iter().filter(|p| p["proto"] == "artnet" && p["kind"] == "dmx").collect();
+    assert!(!art.is_empty() && art.iter().all(|p| p["universe"] == 1), "{art:?}");
+    assert!(all.iter().any(|p| p["proto"] == "artnet" && p["kind"] == "sync"), "no ArtSync seen");
+}

@@ -148,14 +148,14 @@ impl Olad {
                 panic!("olad exited during start-up ({status}); its log:\n{}", self.log());
             }
             let log = self.log();
-            if log.contains("Started ArtNet") && log.contains("Started E1.31") {
-                if let Ok(ports) = self.try_get_json("/json/get_ports") {
-                    let devices: Vec<&str> =
-                        ports.as_array().into_iter().flatten().filter_map(|p| p["device"].as_str()).collect();
-                    if devices.iter().any(|d| d.starts_with("ArtNet")) && devices.iter().any(|d| d.starts_with("E1.31"))
-                    {
-                        return;
-                    }
+            if log.contains("Started ArtNet")
+                && log.contains("Started E1.31")
+                && let Ok(ports) = self.try_get_json("/json/get_ports")
+            {
+                let devices: Vec<&str> =
+                    ports.as_array().into_iter().flatten().filter_map(|p| p["device"].as_str()).collect();
+                if devices.iter().any(|d| d.starts_with("ArtNet")) && devices.iter().any(|d| d.starts_with("E1.31")) {
+                    return;
                 }
             }
             assert!(

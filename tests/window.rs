@@ -168,5 +168,15 @@ fn errors_show_over_the_picture_and_resizes_letterbox() {
                 near(p, GREEN) || near(p, BLACK)
             })
     });
+
+    // A save that changes the canvas size: the window shows the new canvas (regression: it kept
+    // sampling the old canvas texture, whose bind group was keyed by a reused field's address).
+    let text =
+        format!("[show]\nname = \"{name}\"\ncanvas = [640, 180]\n[[layers]]\nname = \"bg\"\ncolor = \"#0000ff\"\n");
+    std::fs::write(&scene, text).expect("scene");
+    common::wait_log(&log, "scene reloaded", 2, WAIT);
+    until(&display, &window, "the new wider blue canvas", |i| {
+        near(i.get_pixel(100, 170), [0, 0, 255]) && near(i.get_pixel(540, 20), [0, 0, 255])
+    });
     assert_eq!(quai.stop(), "exit status: 0", "{}", std::fs::read_to_string(&log).unwrap_or_default());
 }

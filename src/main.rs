@@ -85,6 +85,27 @@ enum Command {
         #[arg(long, value_name = "SECONDS")]
         duration: Option<f64>,
     },
+    /// Wiring test for the LED facade: lights one fixture at a time, then chases LED by LED in
+    /// wiring order (first LED green, the first LED of each next universe red), through the
+    /// scene's own LED outputs. Repeats until interrupted.
+    LedTest {
+        scene: PathBuf,
+        /// Only this fixture.
+        #[arg(long, value_name = "NAME")]
+        fixture: Option<String>,
+        /// Seconds each fixture stays lit in the first pass.
+        #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
+        hold: f64,
+        /// LEDs per second of the chase.
+        #[arg(long, value_name = "LEDS", default_value_t = 20.0)]
+        speed: f64,
+        /// Brightness of the test colours, 0..1.
+        #[arg(long, default_value_t = 0.5)]
+        level: f32,
+        /// Stop after this many seconds.
+        #[arg(long, value_name = "SECONDS")]
+        duration: Option<f64>,
+    },
     /// List GPUs, displays, MIDI ports and serial ports.
     Devices,
     /// Print the JSON Schema of the scene format (for editor completion).
@@ -208,6 +229,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let opts =
                 app::monitor::MonitorOptions { osc, midi, serial, duration: duration.map(Duration::from_secs_f64) };
             app::monitor::run(&opts, stop_flag())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::LedTest { scene, fixture, hold, speed, level, duration }) => {
+            let loaded = scene::load(&scene)?;
+            let opts = app::led_test::LedTestOptions {
+                fixture,
+                hold: Duration::from_secs_f64(hold.clamp(0.05, 3600.0)),
+                speed,
+                level,
+                duration: duration.map(Duration::from_secs_f64),
+            };
+            app::led_test::run(&loaded, &opts, stop_flag())?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Devices) => {

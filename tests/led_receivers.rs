@@ -156,3 +156,35 @@ fn sync_sequence_keep_alive_and_termination_on_the_wire() {
     assert!(!art.is_empty() && art.iter().all(|p| p["universe"] == 1), "{art:?}");
     assert!(all.iter().any(|p| p["proto"] == "artnet" && p["kind"] == "sync"), "no ArtSync seen");
 }
+
+/// `quai led-test`: first every LED of one fixture at a time (the Art-Net strip all white while
+/// the sACN matrix is dark), then the chase: the strip's first LED green behind the white one.
+#[test]
+fn led_test_lights_fixtures_then_chases_in_wiring_order() {
+    let cap = Capture::start_bind(&["--proto", "both", "--channels", "12"]);
+    let dir = tempfile::tempdir().expect("dir");
+    let path = scene(dir.path(), "#000000", "");
+    let log = dir.path().join("quai.log");
+    let run = Command::new(env!("CARGO_BIN_EXE_quai"))
+        .args(["led-test", path.to_str().expect("path"), "--hold", "0.5", "--speed", "20", "--level", "1"])
+        .args(["--duration", "2"])
+        .env("XDG_STATE_HOME", dir.path().join("state"))
+        .env("QUAI_LOG", "info")
+        .stderr(std::fs::File::create(&log).expect("log"))
+        .status()
+        .expect("quai led-test");
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(run.success(), "{text}");
+    assert!(text.contains("fixture `s` lit white (10 LEDs)"), "{text}");
+    let all = cap.stop();
+    let art = |p: &&serde_json::Value| p["proto"] == "artnet" && p["kind"] == "dmx";
+    let values = |p: &serde_json::Value| -> Vec<u64> {
+        p["channels"].as_array().map(|c| c.iter().filter_map(|v| v.as_u64()).collect()).unwrap_or_default()
+    };
+    assert!(all.iter().filter(art).any(|p| values(p) == vec![255; 12]), "strip never all white: {all:?}");
+    let chase = [0, 255, 0, 255, 255, 255, 0, 0, 0, 0, 0, 0];
+    assert!(all.iter().filter(art).any(|p| values(p) == chase), "no chase step with the first LED green: {all:?}");
+    let sacn_lit = all.iter().any(|p| p["proto"] == "sacn" && p["kind"] == "data" && values(p)[10] == 255);
+    assert!(sacn_lit, "the matrix was never lit in its turn");
+    assert!(text.contains("led-test: done"), "{text}");
+}

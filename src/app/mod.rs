@@ -3,6 +3,7 @@
 //! device listing.
 
 pub mod devices;
+pub mod led_test;
 pub mod live;
 pub mod monitor;
 pub mod offline;

@@ -188,3 +188,28 @@ fn led_test_lights_fixtures_then_chases_in_wiring_order() {
     assert!(sacn_lit, "the matrix was never lit in its turn");
     assert!(text.contains("led-test: done"), "{text}");
 }
+
+/// An LED output whose `interface` is not an address of this machine: reported once with what to
+/// do (retried every second, not reported again), and the show runs to its end regardless.
+#[test]
+fn a_missing_interface_is_reported_once_and_the_show_goes_on() {
+    let dir = tempfile::tempdir().expect("dir");
+    let text = "[show]\ncanvas = [16, 16]\n[[layers]]\nname = \"c\"\ncolor = \"#ffffff\"\n\
+                [[outputs]]\nname = \"far\"\nkind = \"artnet\"\nto = [\"127.0.0.1\"]\ninterface = \"10.254.254.1\"\n\
+                [[fixtures]]\nname = \"s\"\nkind = \"strip\"\npixels = 4\npoints = [[2, 8], [14, 8]]\nuniverse = 0\n";
+    let path = dir.path().join("far.toml");
+    std::fs::write(&path, text).expect("scene");
+    let log = dir.path().join("quai.log");
+    let mut quai = quai_run(&path, &log, "3.5");
+    let start = std::time::Instant::now();
+    while quai.0.try_wait().ok().flatten().is_none() && start.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let ended = quai.stop();
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert_eq!(ended, "exit status: 0", "{text}");
+    let warned = text.matches("cannot send from 10.254.254.1").count();
+    assert_eq!(warned, 1, "reported once, not at every retry:\n{text}");
+    assert!(text.contains("`quai devices` lists the network interfaces"), "{text}");
+    assert!(text.contains("stopped:"), "the show ran to its end:\n{text}");
+}

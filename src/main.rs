@@ -307,7 +307,14 @@ fn check(scenes: &[PathBuf]) -> ExitCode {
     let mut failed = false;
     for path in scenes {
         match scene::load(path) {
-            Ok(s) => println!("{}: ok ({} layers, {} parameters)", path.display(), s.layers.len(), s.params.len()),
+            Ok(s) => {
+                let leds: usize = s.leds.iter().flat_map(|o| &o.fixtures).map(|f| f.pixel_count()).sum();
+                let facade = match s.leds.len() {
+                    0 => String::new(),
+                    n => format!(", {n} LED output{} with {leds} LEDs", if n == 1 { "" } else { "s" }),
+                };
+                println!("{}: ok ({} layers, {} parameters{facade})", path.display(), s.layers.len(), s.params.len())
+            }
             Err(e) => {
                 failed = true;
                 eprintln!("{e}\n");

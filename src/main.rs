@@ -71,6 +71,7 @@ enum Command {
         dmx: bool,
     },
     /// Print live input events, one per line, with a rate/drop summary every second.
+    #[command(after_help = MONITOR_LED_HELP)]
     Monitor {
         /// OSC: [ADDR:]PORT (a port alone listens on 127.0.0.1). Repeatable.
         #[arg(long, value_name = "[ADDR:]PORT")]
@@ -81,6 +82,18 @@ enum Command {
         /// Serial port (text lines): PATH[@BAUD], or usb:VID:PID[:SERIAL][@BAUD]. Repeatable.
         #[arg(long, value_name = "PATH[@BAUD]")]
         serial: Vec<String>,
+        /// Art-Net: listen on UDP 6454 at this local address (default 0.0.0.0: every interface,
+        /// broadcast included; a specific address hears only unicast sent to it).
+        #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "0.0.0.0")]
+        artnet: Option<std::net::Ipv4Addr>,
+        /// sACN (E1.31) universe 1-63999: joins its multicast group 239.255.HI.LO and hears
+        /// unicast on 0.0.0.0:5568. Repeatable.
+        #[arg(long, value_name = "UNIVERSE", value_parser = clap::value_parser!(u16).range(1..=63999))]
+        sacn: Vec<u16>,
+        /// The IPv4 address of the interface that joins the sACN multicast groups (see `quai
+        /// devices`; default: the one the routing table picks).
+        #[arg(long, value_name = "ADDR", requires = "sacn")]
+        interface: Option<std::net::Ipv4Addr>,
         /// Stop after this many seconds.
         #[arg(long, value_name = "SECONDS")]
         duration: Option<f64>,
@@ -111,6 +124,26 @@ enum Command {
     /// Print the JSON Schema of the scene format (for editor completion).
     Schema,
 }
+
+/// The LED part of `quai monitor --help`.
+const MONITOR_LED_HELP: &str = "\
+Art-Net and sACN (--artnet, --sacn):
+  One line (stdout) per universe and source: when it first arrives, then when its data (any of the 512
+  channels) or priority changes, at most one line a second (the latest values); a steady stream
+  shows only in the summary. A line shows the protocol, universe (Art-Net: port-address and
+  Net:Sub-Net:Universe), source IP:port, the sACN source name and CID (first 8 hex digits) or the
+  Art-Net node name once its ArtPollReply was heard, sACN priority, sequence number and channels
+  1-8. 'source X terminated universe N' when an sACN source ends its stream, 'stopped sending'
+  after 2.5 s of silence. Art-Net: every universe heard; sACN: the --sacn universes (others that
+  arrive by unicast are only counted, as 'not asked for').
+  Summary (stderr, every second): packets/s per universe and its sources, packets out of order
+  (sequence going backwards, E1.31 §6.7.2: not used, as a receiver would not), ArtSync / sACN
+  sync packets, and malformed packets (counted; the first of each kind is printed with the
+  parse error and its sender; never fatal).
+  Both ports are opened shared (SO_REUSEADDR and SO_REUSEPORT), so the monitor runs beside olad or
+  a quai show on the same machine. But on Linux a unicast datagram to a shared port goes to only
+  one of the sockets sharing it: to see unicast traffic meant for another program, run the monitor
+  on another machine, or point the sender at it. Broadcast and multicast reach every socket.";
 
 fn parse_size(s: &str) -> Result<[u32; 2], String> {
     let (w, h) = s.split_once(['x', 'X']).ok_or_else(|| format!("`{s}` is not WxH, e.g. 1920x1080"))?;
@@ -225,9 +258,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Monitor { osc, midi, serial, duration }) => {
-            let opts =
-                app::monitor::MonitorOptions { osc, midi, serial, duration: duration.map(Duration::from_secs_f64) };
+        Some(Command::Monitor { osc, midi, serial, artnet, sacn, interface, duration }) => {
+            let led = app::monitor::LedOptions { artnet, sacn, interface };
+            let duration = duration.map(Duration::from_secs_f64);
+            let opts = app::monitor::MonitorOptions { osc, midi, serial, led, duration };
             app::monitor::run(&opts, stop_flag())?;
             Ok(ExitCode::SUCCESS)
         }

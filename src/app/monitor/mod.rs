@@ -1,6 +1,10 @@
 //! `quai monitor`: start inputs from the command line (no scene needed) and print every event as
 //! it arrives, one per line, with a once-a-second rate/drop/status summary on stderr. For checking
-//! wiring and controllers before writing mappings.
+//! wiring and controllers before writing mappings, and (`led`, `led_view`) the Art-Net / sACN
+//! traffic on the LED network. Runs on the main thread; the inputs run on their own.
+
+mod led;
+mod led_view;
 
 use std::io::Write;
 use std::sync::Arc;
@@ -15,13 +19,15 @@ use crate::input::serial::{LineProtocol, csv_fields, parse_line};
 use crate::input::sources::Source;
 use crate::scene::{Input, InputKind, Monitor, SerialProtocol};
 use crate::show::ShowClock;
+pub use led::LedOptions;
 
-/// What to listen to: `[ADDR:]PORT`, MIDI port names (or indices), `PATH[@BAUD]`.
+/// What to listen to: `[ADDR:]PORT`, MIDI port names (or indices), `PATH[@BAUD]`, LED protocols.
 #[derive(Debug, Clone, Default)]
 pub struct MonitorOptions {
     pub osc: Vec<String>,
     pub midi: Vec<String>,
     pub serial: Vec<String>,
+    pub led: LedOptions,
     pub duration: Option<Duration>,
 }
 
@@ -31,7 +37,9 @@ pub enum MonitorError {
     Osc(String),
     #[error("--serial `{0}`: the baud rate after @ is not a number (e.g. /dev/ttyACM0@115200)")]
     Baud(String),
-    #[error("nothing to monitor: give --osc PORT, --midi NAME or --serial PATH[@BAUD]")]
+    #[error(
+        "nothing to monitor: give --osc PORT, --midi NAME, --serial PATH[@BAUD], --artnet [ADDR] or --sacn UNIVERSE"
+    )]
     Nothing,
 }
 
@@ -64,7 +72,7 @@ pub fn inputs(opts: &MonitorOptions) -> Result<Vec<Input>, MonitorError> {
         };
         inputs.push(Input { name: port, kind, queue: 4096 });
     }
-    if inputs.is_empty() {
+    if inputs.is_empty() && opts.led.artnet.is_none() && opts.led.sacn.is_empty() {
         return Err(MonitorError::Nothing);
     }
     Ok(inputs)
@@ -81,6 +89,7 @@ pub fn run(opts: &MonitorOptions, stop: Arc<AtomicBool>) -> Result<(), AppError>
             Err(e) => return Err(AppError::Environment(e.to_string())),
         }
     }
+    let mut led = led::LedMonitor::open(&opts.led).map_err(|e| AppError::Environment(e.to_string()))?;
     let started = Instant::now();
     let mut next_summary = started + Duration::from_secs(1);
     let stdout = std::io::stdout();
@@ -96,11 +105,14 @@ pub fn run(opts: &MonitorOptions, stop: Arc<AtomicBool>) -> Result<(), AppError>
                 let _ = writeln!(out);
             });
         }
+        if let Some(led) = &mut led {
+            led.poll(&mut out);
+        }
         let _ = out.flush();
         drop(out);
         if Instant::now() >= next_summary {
             next_summary += Duration::from_secs(1);
-            let parts: Vec<String> = running
+            let mut parts: Vec<String> = running
                 .iter_mut()
                 .map(|(name, source, queue, seen, dropped)| {
                     let (r, d) = (queue.received(), queue.dropped());
@@ -109,6 +121,9 @@ pub fn run(opts: &MonitorOptions, stop: Arc<AtomicBool>) -> Result<(), AppError>
                     line
                 })
                 .collect();
+            if let Some(led) = &mut led {
+                parts.extend(led.summary());
+            }
             eprintln!("[{:.0} s] {}", started.elapsed().as_secs_f64(), parts.join(" | "));
         }
         std::thread::sleep(Duration::from_millis(10));

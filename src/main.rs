@@ -119,7 +119,7 @@ enum Command {
         #[arg(long, value_name = "SECONDS")]
         duration: Option<f64>,
     },
-    /// List GPUs, displays, MIDI ports and serial ports.
+    /// List GPUs, displays, MIDI ports, serial ports and network interfaces.
     Devices,
     /// Print the JSON Schema of the scene format (for editor completion).
     Schema,

@@ -157,7 +157,8 @@ fn schema_is_valid_and_accepts_scenes() {
     assert!(!validator.is_valid(&bad), "an unknown key must be rejected");
 }
 
-/// `quai devices` lists the GPU adapter (lavapipe here) and says whether a display exists.
+/// `quai devices` lists the GPU adapter (lavapipe here), the network interfaces (loopback at
+/// least) and says whether a display exists.
 #[test]
 fn devices_lists_gpus_and_displays() {
     let out = run(quai().arg("devices").env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY"));
@@ -165,6 +166,8 @@ fn devices_lists_gpus_and_displays() {
     let s = text(&out.stdout);
     assert!(s.contains("GPU adapters:") && s.contains("  0: "), "{s}");
     assert!(s.contains("MIDI ports (JACK server") && s.contains("Serial ports:"), "{s}");
+    assert!(s.contains("Network interfaces (for LED output):\n") && s.contains(" 127.0.0.1/8  (up, loopback"), "{s}");
+    assert!(s.contains("sACN multicast needs a multicast-capable interface\n"), "{s}");
     assert!(s.contains("Displays:\n  none"), "{s}");
 }
 

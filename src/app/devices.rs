@@ -1,7 +1,8 @@
-//! `quai devices`: what this machine offers the show — GPU adapters, MIDI and serial ports, and
-//! displays (later: audio devices).
+//! `quai devices`: what this machine offers the show — GPU adapters, MIDI and serial ports,
+//! network interfaces (for LED output) and displays (later: audio devices).
 
 use std::fmt::Write;
+use std::net::Ipv4Addr;
 
 use winit::application::ApplicationHandler;
 use winit::event::WindowEvent;
@@ -25,6 +26,7 @@ pub fn report() -> String {
         let _ = writeln!(out, "  {i}: {} ({:?}, {:?}{driver})", a.name, a.backend, a.device_type);
     }
     inputs(&mut out);
+    network(&mut out, &interfaces());
     let _ = writeln!(out, "Displays:");
     if !super::window::display_available() {
         let _ = writeln!(out, "  none (no DISPLAY or WAYLAND_DISPLAY): use `quai run --headless` or `quai render`");
@@ -76,6 +78,81 @@ fn inputs(out: &mut String) {
     }
 }
 
+/// One network interface as `getifaddrs` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetInterface {
+    pub name: String,
+    /// IPv4 address, prefix length and broadcast address of each address the interface has.
+    pub ipv4: Vec<(Ipv4Addr, u32, Option<Ipv4Addr>)>,
+    pub up: bool,
+    pub loopback: bool,
+    pub multicast: bool,
+}
+
+/// The machine's network interfaces, in the order the OS lists them (empty where unsupported).
+#[cfg(unix)]
+pub fn interfaces() -> Vec<NetInterface> {
+    use nix::net::if_::InterfaceFlags;
+    let mut found: Vec<NetInterface> = Vec::new();
+    let Ok(addrs) = nix::ifaddrs::getifaddrs() else { return found };
+    for a in addrs {
+        let i = match found.iter().position(|i| i.name == a.interface_name) {
+            Some(i) => i,
+            None => {
+                found.push(NetInterface {
+                    name: a.interface_name.clone(),
+                    ipv4: Vec::new(),
+                    up: a.flags.contains(InterfaceFlags::IFF_UP),
+                    loopback: a.flags.contains(InterfaceFlags::IFF_LOOPBACK),
+                    multicast: a.flags.contains(InterfaceFlags::IFF_MULTICAST),
+                });
+                found.len() - 1
+            }
+        };
+        let v4 = |s: Option<nix::sys::socket::SockaddrStorage>| s.and_then(|s| s.as_sockaddr_in().map(|s| s.ip()));
+        if let Some(ip) = v4(a.address) {
+            let prefix = v4(a.netmask).map_or(32, |m| m.to_bits().count_ones());
+            let broadcast = if a.flags.contains(InterfaceFlags::IFF_BROADCAST) { v4(a.broadcast) } else { None };
+            found[i].ipv4.push((ip, prefix, broadcast));
+        }
+    }
+    found
+}
+
+#[cfg(not(unix))]
+pub fn interfaces() -> Vec<NetInterface> {
+    Vec::new()
+}
+
+/// The "Network interfaces" section: where Art-Net and sACN can go out.
+fn network(out: &mut String, interfaces: &[NetInterface]) {
+    let _ = writeln!(out, "Network interfaces (for LED output):");
+    if interfaces.is_empty() {
+        let _ = writeln!(out, "  none found");
+    }
+    let width = interfaces.iter().map(|i| i.name.len()).max().unwrap_or(0);
+    for i in interfaces {
+        let flags = [(i.up, "up"), (!i.up, "down"), (i.loopback, "loopback"), (i.multicast, "multicast")];
+        let flags: Vec<&str> = flags.iter().filter(|(on, _)| *on).map(|(_, f)| *f).collect();
+        let mut addrs: Vec<String> = i
+            .ipv4
+            .iter()
+            .map(|(ip, prefix, broadcast)| {
+                let b = broadcast.map(|b| format!(" broadcast {b}")).unwrap_or_default();
+                format!("{ip}/{prefix}{b}")
+            })
+            .collect();
+        if addrs.is_empty() {
+            addrs.push("no IPv4 address".into());
+        }
+        let _ = writeln!(out, "  {:width$}  {}  ({})", i.name, addrs.join(", "), flags.join(", "));
+    }
+    let _ = writeln!(
+        out,
+        "  LED outputs choose one with `interface = \"ADDR\"`; sACN multicast needs a multicast-capable interface"
+    );
+}
+
 fn monitors() -> Result<Vec<String>, String> {
     struct Lister(Vec<String>);
     impl ApplicationHandler for Lister {
@@ -104,4 +181,47 @@ fn monitors() -> Result<Vec<String>, String> {
     let mut lister = Lister(Vec::new());
     el.run_app(&mut lister).map_err(|e| e.to_string())?;
     Ok(lister.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn network_section_names_address_prefix_broadcast_and_flags() {
+        let eth = NetInterface {
+            name: "eth0".into(),
+            ipv4: vec![("10.0.0.5".parse().unwrap(), 24, Some("10.0.0.255".parse().unwrap()))],
+            up: true,
+            loopback: false,
+            multicast: true,
+        };
+        let lo = NetInterface {
+            name: "lo".into(),
+            ipv4: vec![("127.0.0.1".parse().unwrap(), 8, None)],
+            up: true,
+            loopback: true,
+            multicast: false,
+        };
+        let wlan = NetInterface { name: "wlan0".into(), ipv4: vec![], up: false, loopback: false, multicast: true };
+        let mut out = String::new();
+        network(&mut out, &[eth, lo, wlan]);
+        assert_eq!(
+            out,
+            "Network interfaces (for LED output):\n\
+             \x20 eth0   10.0.0.5/24 broadcast 10.0.0.255  (up, multicast)\n\
+             \x20 lo     127.0.0.1/8  (up, loopback)\n\
+             \x20 wlan0  no IPv4 address  (down, multicast)\n\
+             \x20 LED outputs choose one with `interface = \"ADDR\"`; sACN multicast needs a multicast-capable \
+             interface\n"
+        );
+    }
+
+    /// The real list: loopback is always there on a Unix machine, with 127.0.0.1.
+    #[cfg(unix)]
+    #[test]
+    fn loopback_is_listed() {
+        let all = interfaces();
+        assert!(all.iter().any(|i| i.loopback && i.ipv4.iter().any(|a| a.0 == Ipv4Addr::LOCALHOST)), "{all:?}");
+    }
 }

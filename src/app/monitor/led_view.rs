@@ -10,15 +10,14 @@ use std::mem::Discriminant;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
+use super::led_stream::{Heard, Stream, artnet_universe, short, universe_name};
 use crate::output::led::artnet::{self, ArtError, ArtPacket};
-use crate::output::led::sacn::{self, Cid, SacnError, SacnPacket};
+use crate::output::led::sacn::{self, SacnError, SacnPacket};
 
 /// At most one data line per stream this often (a facade sends ~40 packets/s per universe).
 pub const LINE_EVERY: Duration = Duration::from_secs(1);
 /// A stream that sends nothing for this long has stopped (E1.31 §6.7.1 network data loss).
 pub const SILENT_AFTER: Duration = Duration::from_millis(2500);
-/// Channels shown in a data line.
-const SHOWN: usize = 8;
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 pub enum Proto {
@@ -27,7 +26,7 @@ pub enum Proto {
 }
 
 impl Proto {
-    fn name(self) -> &'static str {
+    pub(super) fn name(self) -> &'static str {
         match self {
             Proto::ArtNet => "artnet",
             Proto::Sacn => "sacn",
@@ -43,21 +42,6 @@ enum Sender {
 }
 
 type StreamKey = (Proto, u16, Sender);
-
-/// One universe from one source.
-struct Stream {
-    from: SocketAddr,
-    name: String,
-    cid: Option<Cid>,
-    priority: Option<u8>,
-    sequence: u8,
-    notes: String,
-    data: Vec<u8>,
-    /// When the last line was printed, and the data and priority it showed.
-    shown: Option<(Instant, Vec<u8>, Option<u8>)>,
-    last_seen: Instant,
-    terminated: bool,
-}
 
 #[derive(Default)]
 struct UniverseCount {
@@ -370,96 +354,6 @@ impl LedView {
             );
         }
     }
-}
-
-/// The fields of one data packet, before they become (or update) a [`Stream`].
-struct Heard<'a> {
-    from: SocketAddr,
-    name: String,
-    cid: Option<Cid>,
-    priority: Option<u8>,
-    sequence: u8,
-    notes: String,
-    data: &'a [u8],
-}
-
-impl Heard<'_> {
-    fn into_stream(self, now: Instant) -> Stream {
-        Stream {
-            from: self.from,
-            name: self.name,
-            cid: self.cid,
-            priority: self.priority,
-            sequence: self.sequence,
-            notes: self.notes,
-            data: self.data.to_vec(),
-            shown: None,
-            last_seen: now,
-            terminated: false,
-        }
-    }
-}
-
-impl Stream {
-    /// Whether a line is owed: never printed, or changed since the last line and that was at
-    /// least [`LINE_EVERY`] ago.
-    fn due(&self, now: Instant) -> bool {
-        match &self.shown {
-            None => true,
-            Some((at, data, priority)) => {
-                (data != &self.data || priority != &self.priority) && now.duration_since(*at) >= LINE_EVERY
-            }
-        }
-    }
-
-    /// `"name" (IP:PORT, cid 6ba7b810)`, or `IP:PORT` for a nameless Art-Net sender.
-    fn who(&self) -> String {
-        let cid = self.cid.as_ref().map(|c| format!(", cid {}", short(c))).unwrap_or_default();
-        if self.name.is_empty() && cid.is_empty() {
-            self.from.to_string()
-        } else {
-            format!("\"{}\" ({}{cid})", self.name, self.from)
-        }
-    }
-
-    fn print(&mut self, proto: Proto, universe: u16, now: Instant, out: &mut dyn Write) {
-        let mut line = format!("{} {} from {}", proto.name(), universe_name(proto, universe), self.who());
-        if let Some(p) = self.priority {
-            line.push_str(&format!(" prio {p}"));
-        }
-        line.push_str(&format!(" seq {}{}: ch1-{SHOWN}", self.sequence, self.notes));
-        for v in self.data.iter().take(SHOWN) {
-            line.push_str(&format!(" {v:3}"));
-        }
-        line.push_str(&format!("  ({} ch", self.data.len()));
-        if let Some((_, before, _)) = &self.shown {
-            let changed: Vec<usize> =
-                (0..self.data.len().max(before.len())).filter(|&i| self.data.get(i) != before.get(i)).collect();
-            if let Some(first) = changed.first() {
-                line.push_str(&format!(", {} changed from ch {}", changed.len(), first + 1));
-            }
-        }
-        line.push(')');
-        let _ = writeln!(out, "{line}");
-        self.shown = Some((now, self.data.clone(), self.priority));
-    }
-}
-
-/// `1`, or for Art-Net the port-address with its Net:Sub-Net:Universe, `17 (0:1:1)`.
-fn universe_name(proto: Proto, universe: u16) -> String {
-    match proto {
-        Proto::Sacn => universe.to_string(),
-        Proto::ArtNet => artnet_universe(universe),
-    }
-}
-
-fn artnet_universe(port_address: u16) -> String {
-    format!("{port_address} ({}:{}:{})", port_address >> 8, (port_address >> 4) & 0x0f, port_address & 0x0f)
-}
-
-/// The first 8 hex digits of a CID, enough to tell sources apart on one network.
-fn short(cid: &Cid) -> String {
-    cid.to_string()[..8].to_string()
 }
 
 #[cfg(test)]

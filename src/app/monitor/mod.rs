@@ -4,6 +4,7 @@
 //! traffic on the LED network. Runs on the main thread; the inputs run on their own.
 
 mod led;
+mod led_stream;
 mod led_view;
 
 use std::io::Write;

@@ -213,3 +213,71 @@ fn a_missing_interface_is_reported_once_and_the_show_goes_on() {
     assert!(text.contains("`quai devices` lists the network interfaces"), "{text}");
     assert!(text.contains("stopped:"), "the show ran to its end:\n{text}");
 }
+
+/// The directed broadcast address of this machine's first interface that has one.
+fn broadcast_address() -> std::net::Ipv4Addr {
+    let out = Command::new("ip").args(["-4", "-o", "addr"]).output().expect("ip (package iproute2)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.split_whitespace()
+        .skip_while(|w| *w != "brd")
+        .nth(1)
+        .and_then(|b| b.parse().ok())
+        .unwrap_or_else(|| panic!("no IPv4 interface with a broadcast address to send ArtPoll on:\n{text}"))
+}
+
+/// An ArtPoll broadcast on the network is answered with an ArtPollReply naming quai and the
+/// output's universes (port-addresses 16 and 17: Net 0, Sub-Net 1, outputs 0 and 1), decoded by
+/// the `artnet_protocol` crate; a malformed packet on the port is counted, and the show goes on.
+#[test]
+fn artpoll_is_answered_with_the_output_universes() {
+    use artnet_protocol::ArtCommand;
+    let _lock = common::ola::lock_receivers();
+    let bcast = broadcast_address();
+    let dir = tempfile::tempdir().expect("dir");
+    let text = "[show]\ncanvas = [64, 16]\n[[layers]]\nname = \"c\"\ncolor = \"#102030\"\n\
+                [[outputs]]\nname = \"front\"\nkind = \"artnet\"\nto = [\"127.0.0.1\"]\nsource_name = \"quai front\"\n\
+                [[fixtures]]\nname = \"s\"\nkind = \"strip\"\npixels = 200\npoints = [[1, 8], [63, 8]]\nuniverse = 16\n";
+    let path = dir.path().join("poll.toml");
+    std::fs::write(&path, text).expect("scene");
+    let log = dir.path().join("quai.log");
+    let mut quai = quai_run(&path, &log, "20");
+    wait_log(&log, "LED output `front`", 1, Duration::from_secs(30));
+
+    let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None).expect("socket");
+    s.set_reuse_address(true).expect("reuse");
+    s.set_reuse_port(true).expect("reuse port");
+    s.set_broadcast(true).expect("broadcast");
+    s.bind(&std::net::SocketAddr::from(([0, 0, 0, 0], 6454)).into()).expect("bind 6454");
+    let sock: std::net::UdpSocket = s.into();
+    sock.set_read_timeout(Some(Duration::from_millis(200))).expect("timeout");
+    let poll = ArtCommand::Poll(artnet_protocol::Poll::default()).write_to_buffer().expect("ArtPoll");
+    let start = std::time::Instant::now();
+    let mut reply = None;
+    while reply.is_none() && start.elapsed() < Duration::from_secs(10) {
+        sock.send_to(b"Art-Net\0\x00", (bcast, 6454)).expect("send garbage");
+        sock.send_to(&poll, (bcast, 6454)).expect("send ArtPoll");
+        let mut buf = [0u8; 1500];
+        while let Ok((n, _)) = sock.recv_from(&mut buf) {
+            if let Ok(ArtCommand::PollReply(r)) = ArtCommand::from_buffer(&buf[..n]) {
+                reply = Some(r);
+                break;
+            }
+        }
+    }
+    let r = reply.unwrap_or_else(|| {
+        panic!("no ArtPollReply within 10 s; log:\n{}", std::fs::read_to_string(&log).unwrap_or_default())
+    });
+    let name = String::from_utf8_lossy(&r.short_name).trim_end_matches('\0').to_string();
+    assert_eq!(name, "quai front");
+    assert_eq!(r.port_address, [0, 1], "Net 0, Sub-Net 1");
+    assert_eq!(r.num_ports, [0, 2]);
+    assert_eq!(r.swout[..2], [0, 1]);
+    assert_eq!(r.port_types[..2], [0x80, 0x80], "two DMX output ports");
+    assert_eq!(quai.stop(), "exit status: 0");
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert_eq!(
+        text.matches("malformed packet from").count(),
+        1,
+        "first malformed packet reported, then counted:\n{text}"
+    );
+}

@@ -8,6 +8,7 @@ pub mod artnet;
 pub mod cid;
 pub mod dmx;
 pub mod map;
+mod poll;
 pub mod record;
 pub mod sacn;
 mod sample;

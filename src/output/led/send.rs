@@ -4,7 +4,7 @@
 //! discovery every 10 s). Unchanged universes are sent 3 more times, then kept alive once a second,
 //! as E1.31 §6.6.1 asks (Art-Net receivers are fine with the same). On stop it sends what the
 //! output declares (`black`: zeros, then sACN stream-terminated packets; `hold`: nothing).
-//! Network trouble (an unreachable controller, a missing interface) is reported once with what to
+//! Art-Net outputs answer ArtPoll (poll.rs). Network trouble (an unreachable controller, a missing interface) is reported once with what to
 //! do, retried, and never stops the show.
 
 use std::collections::HashMap;
@@ -13,6 +13,7 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use super::dmx::{Frame, Layout};
+use super::poll::PollListener;
 use super::{artnet, sacn};
 use crate::scene::led::{LedOutput, LedProtocol, OnStop, UNIVERSE_CHANNELS};
 
@@ -109,6 +110,8 @@ struct Link {
     cid: sacn::Cid,
     sync_sequence: u8,
     discovery_at: Option<Instant>,
+    /// Art-Net: answers ArtPoll (opened on the sender thread when it starts).
+    poll: Option<PollListener>,
 }
 
 impl Link {
@@ -132,11 +135,15 @@ impl Link {
             cid,
             sync_sequence: 0,
             discovery_at: None,
+            poll: None,
         }
     }
 
     fn run(mut self, mut colors: triple_buffer::Output<Vec<[u8; 4]>>, stop: mpsc::Receiver<OnStop>) {
         let period = Duration::from_secs_f64(1.0 / self.out.rate.clamp(1.0, 44.0));
+        if self.out.protocol == LedProtocol::ArtNet {
+            self.poll = Some(PollListener::open(&self.out));
+        }
         let mut next = Instant::now();
         tracing::info!(
             "LED output `{}`: {} universes {:?} by {} to {}",
@@ -169,6 +176,9 @@ impl Link {
                 self.layout.encode(colors.output_buffer(), &mut self.frame);
             }
             self.send_frame(false, false);
+            if let (Some(poll), Some(socket)) = (&mut self.poll, &self.socket) {
+                poll.serve(socket, &self.out, self.layout.universes());
+            }
         }
     }
 

@@ -234,3 +234,68 @@ impl InputHub {
         self.replay.len()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::net::UdpSocket;
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    fn scene(ports: [u16; 2], allow: &str) -> Scene {
+        let text = format!(
+            "[params.a]\n[params.b]\n\
+             [[inputs]]\nname = \"one\"\nosc = \"{}\"\n\
+             [[inputs]]\nname = \"two\"\nosc = \"{}\"\n{allow}\n\
+             [[mappings]]\nfrom = \"one:/a\"\nto = \"a\"\n\
+             [[mappings]]\nfrom = \"two:/b\"\nto = \"b\"\n",
+            ports[0], ports[1]
+        );
+        crate::scene::load_str(std::path::Path::new("hub.toml"), &text).expect("scene")
+    }
+
+    fn free_port() -> u16 {
+        UdpSocket::bind("127.0.0.1:0").and_then(|s| s.local_addr()).map(|a| a.port()).expect("port")
+    }
+
+    fn packet(addr: &str) -> Vec<u8> {
+        let msg = rosc::OscMessage { addr: addr.into(), args: vec![rosc::OscType::Float(0.5)] };
+        rosc::encoder::encode(&rosc::OscPacket::Message(msg)).expect("encode")
+    }
+
+    /// A reload that changes one input keeps the other running untouched: the same queue, still
+    /// bound, events sent before the swap still delivered; the changed one comes back (started
+    /// off the render thread) and receives on its new port.
+    #[test]
+    fn reload_keeps_unchanged_inputs_and_restarts_the_changed_one_off_thread() {
+        let (p1, p2, p3) = (free_port(), free_port(), free_port());
+        let clock = ShowClock::start();
+        let first = scene([p1, p2], "");
+        let hub = InputHub::live(&first, clock);
+        let kept = hub.queues[0].clone();
+        let send = UdpSocket::bind("127.0.0.1:0").expect("sender");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while kept.received() == 0 && Instant::now() < deadline {
+            send.send_to(&packet("/a"), ("127.0.0.1", p1)).expect("send");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(kept.received() > 0, "input `one` never received");
+
+        let second = scene([p1, p3], "");
+        let mut hub = hub.reload(&second, clock);
+        assert!(Arc::ptr_eq(&hub.queues[0], &kept), "the unchanged input keeps its queue and source");
+        assert!(hub.sources[0].is_some(), "the unchanged input never stopped");
+        let mut params = ParamStore::new(&second.params);
+        let b = second.param("b").expect("b");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while params.value(b) != 0.5 && Instant::now() < deadline {
+            send.send_to(&packet("/b"), ("127.0.0.1", p3)).expect("send");
+            std::thread::sleep(Duration::from_millis(20));
+            hub.step(clock.now(), &mut params);
+            params.advance(0.02);
+        }
+        assert_eq!(params.value(b), 0.5, "the restarted input receives on its new port");
+        let a = second.param("a").expect("a");
+        assert_eq!(params.value(a), 0.5, "events queued on the kept input before the reload were delivered");
+    }
+}

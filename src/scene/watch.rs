@@ -169,3 +169,47 @@ fn crashed(path: &Path, panic: &(dyn std::any::Any + Send)) -> String {
         path.display()
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn next<R>(w: &SceneWatcher<R>) -> Update<R> {
+        w.updates.recv_timeout(Duration::from_secs(10)).unwrap_or_else(|_| panic!("no update within 10 s"))
+    }
+
+    /// A panic on the loader thread while building an edit (a bug in quai) is reported as a failed
+    /// reload that says what crashed, and hot reload goes on: the next save loads. (It used to stop
+    /// reloading without a word.)
+    #[test]
+    fn a_panic_while_building_is_reported_and_reload_goes_on() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("s.toml");
+        let write = |name: &str| std::fs::write(&path, format!("[show]\nname = \"{name}\"\n")).expect("write");
+        write("one");
+        let scene = crate::scene::load(&path).expect("scene");
+        let mut builds = 0;
+        let w = SceneWatcher::spawn(Arc::new(super::super::Disk), &scene, move |s: Scene| {
+            builds += 1;
+            if builds == 1 {
+                panic!("boom in the builder");
+            }
+            Ok(s.name)
+        })
+        .expect("watcher");
+        std::thread::sleep(Duration::from_millis(100));
+        write("two");
+        match next(&w) {
+            Update::Failed(msg) => {
+                assert!(msg.contains("the scene loader crashed") && msg.contains("boom in the builder"), "{msg}");
+                assert!(msg.contains("save again to retry"), "{msg}");
+            }
+            Update::Ready { value, .. } => panic!("the crashing build loaded `{value}`"),
+        }
+        write("three");
+        match next(&w) {
+            Update::Ready { value, .. } => assert_eq!(value, "three"),
+            Update::Failed(msg) => panic!("reload after the crash failed: {msg}"),
+        }
+    }
+}

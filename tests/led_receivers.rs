@@ -281,3 +281,38 @@ fn artpoll_is_answered_with_the_output_universes() {
         "first malformed packet reported, then counted:\n{text}"
     );
 }
+
+/// Hot reload of the hardware map: a saved edit that moves the Art-Net strip to another universe
+/// restarts that output's sender, which then sends on the new universe; the sACN output, whose
+/// settings did not change, keeps its sender (and its sequence numbers) running.
+#[test]
+fn a_saved_patch_edit_moves_the_strip_to_its_new_universe() {
+    let cap = Capture::start_bind(&["--proto", "both", "--channels", "3"]);
+    let dir = tempfile::tempdir().expect("dir");
+    let path = scene(dir.path(), "#ff0000", "");
+    let log = dir.path().join("quai.log");
+    let mut quai = quai_run(&path, &log, "30");
+    // The first red frame: the show (and its file watcher) is running. Senders start black before it.
+    let red = serde_json::json!([255, 0, 0]);
+    cap.wait_for(1, |p| p["kind"] == "dmx" && p["universe"] == 1 && p["channels"] == red, Duration::from_secs(20));
+    let text = std::fs::read_to_string(&path).expect("scene");
+    std::fs::write(&path, text.replacen("universe = 1", "universe = 3", 1)).expect("edit");
+    wait_log(&log, "scene reloaded", 1, Duration::from_secs(20));
+    let moved = cap.wait_for(
+        1,
+        |p| p["proto"] == "artnet" && p["kind"] == "dmx" && p["universe"] == 3,
+        Duration::from_secs(10),
+    );
+    assert_eq!(moved[0]["channels"], red, "the new sender starts with the picture, no black frame: {moved:?}");
+    assert_eq!(quai.stop(), "exit status: 0");
+    let log = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(log.contains("LED output `strip`: new settings or fixtures, restarting its sender"), "{log}");
+    assert!(!log.contains("LED output `panel`: new settings"), "the unchanged sACN output kept its sender:\n{log}");
+    let all = cap.stop();
+    let seqs: Vec<u64> = all
+        .iter()
+        .filter(|p| p["proto"] == "sacn" && p["kind"] == "data" && p["terminated"] == false)
+        .filter_map(|p| p["sequence"].as_u64())
+        .collect();
+    assert!(seqs.windows(2).all(|w| (w[0] + 1) % 256 == w[1]), "sACN sequence restarted: {seqs:?}");
+}

@@ -145,6 +145,7 @@ impl Link {
             self.poll = Some(PollListener::open(&self.out));
         }
         let mut next = Instant::now();
+        let mut started = false;
         tracing::info!(
             "LED output `{}`: {} universes {:?} by {} to {}",
             self.out.name,
@@ -174,8 +175,13 @@ impl Link {
             }
             if colors.update() {
                 self.layout.encode(colors.output_buffer(), &mut self.frame);
+                started = true;
             }
-            self.send_frame(false, false);
+            // Nothing goes out before the first frame's colours: a sender that replaces another
+            // (a reload) must not flash black between the two.
+            if started {
+                self.send_frame(false, false);
+            }
             if let (Some(poll), Some(socket)) = (&mut self.poll, &self.socket) {
                 poll.serve(socket, &self.out, self.layout.universes());
             }

@@ -10,6 +10,7 @@
 //! Universe (bits 3-0). The encoders mask anything above bit 14 away; callers validate addresses
 //! (0..=32767) before they get here.
 
+use super::fields::{be16, c_string, put_name};
 use std::net::Ipv4Addr;
 
 /// UDP port of every Art-Net packet, both directions (0x1936).
@@ -267,26 +268,6 @@ fn check_versioned(packet: &[u8], op: &'static str, min: usize) -> Result<(), Ar
 fn put_header(out: &mut [u8], opcode: u16) {
     out[..8].copy_from_slice(&ID);
     out[8..10].copy_from_slice(&opcode.to_le_bytes());
-}
-
-/// Copies `name` into `field`, cut on a char boundary so at least one NUL follows, zero-padded.
-fn put_name(field: &mut [u8], name: &str) {
-    let mut n = name.len().min(field.len().saturating_sub(1));
-    while !name.is_char_boundary(n) {
-        n -= 1;
-    }
-    field[..n].copy_from_slice(&name.as_bytes()[..n]);
-    field[n..].fill(0);
-}
-
-/// The text of a NUL-terminated fixed field (all of it when there is no NUL).
-fn c_string(field: &[u8]) -> String {
-    let end = field.iter().position(|&b| b == 0).unwrap_or(field.len());
-    String::from_utf8_lossy(&field[..end]).into_owned()
-}
-
-fn be16(packet: &[u8], at: usize) -> u16 {
-    u16::from_be_bytes([packet[at], packet[at + 1]])
 }
 
 #[cfg(test)]

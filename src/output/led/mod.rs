@@ -7,6 +7,7 @@
 pub mod artnet;
 pub mod cid;
 pub mod dmx;
+mod fields;
 pub mod map;
 mod poll;
 pub mod record;

@@ -8,6 +8,7 @@
 //! Every PDU's Flags and Length word is 0x7 in the high nibble and the PDU's length, from that
 //! word to the end of the packet, in the low 12 bits.
 
+use super::fields::{be16, c_string, put_name};
 use std::fmt;
 use std::net::Ipv4Addr;
 use std::str::FromStr;
@@ -395,29 +396,9 @@ fn check_flags_length(packet: &[u8], at: usize, layer: &'static str) -> Result<(
     Ok(())
 }
 
-/// Copies `name` into `field`, cut on a char boundary so at least one NUL follows, zero-padded.
-fn put_name(field: &mut [u8], name: &str) {
-    let mut n = name.len().min(field.len().saturating_sub(1));
-    while !name.is_char_boundary(n) {
-        n -= 1;
-    }
-    field[..n].copy_from_slice(&name.as_bytes()[..n]);
-    field[n..].fill(0);
-}
-
-/// The text of a NUL-terminated fixed field (all of it when there is no NUL).
-fn c_string(field: &[u8]) -> String {
-    let end = field.iter().position(|&b| b == 0).unwrap_or(field.len());
-    String::from_utf8_lossy(&field[..end]).into_owned()
-}
-
 /// `Err(err)` unless `ok`; the error is plain data, so building it eagerly costs nothing.
 fn ensure<E>(ok: bool, err: E) -> Result<(), E> {
     if ok { Ok(()) } else { Err(err) }
-}
-
-fn be16(packet: &[u8], at: usize) -> u16 {
-    u16::from_be_bytes([packet[at], packet[at + 1]])
 }
 
 fn be32(packet: &[u8], at: usize) -> u32 {

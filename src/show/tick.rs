@@ -169,20 +169,16 @@ impl Show {
         let mut encoder =
             self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("quai tick") });
         self.compositor.draw(&mut encoder, &self.canvas.view);
-        let frame = Frame {
-            time: t,
-            gpu: &self.gpu,
-            canvas: &self.canvas,
-            scene: self.compositor.scene(),
-            reload_error: self.reload_error.as_ref(),
-        };
-        for o in &mut self.outputs {
+        self.last = t;
+        let mut outputs = std::mem::take(&mut self.outputs);
+        let frame = self.frame();
+        for o in &mut outputs {
             o.encode(&frame, &mut encoder);
         }
         self.gpu.queue.submit([encoder.finish()]);
-        for o in &mut self.outputs {
-            o.submitted(&frame)?;
-        }
+        let submitted = outputs.iter_mut().try_for_each(|o| o.submitted(&frame));
+        self.outputs = outputs;
+        submitted?;
         if let Some(stats) = &mut self.stats {
             let now = Instant::now();
             if let Some(prev) = self.last_tick {
@@ -191,29 +187,33 @@ impl Show {
             self.last_tick = Some(now);
             stats.report(now, &self.gpu_name);
         }
-        self.last = t;
         Ok(t)
+    }
+
+    /// What the outputs see of the latest tick.
+    fn frame(&self) -> Frame<'_> {
+        Frame {
+            time: self.last,
+            gpu: &self.gpu,
+            canvas: &self.canvas,
+            scene: self.compositor.scene(),
+            reload_error: self.reload_error.as_ref(),
+        }
     }
 
     /// Stop: every output finishes (the canvas still holds the last tick's picture). All of them
     /// are finished even when one fails; the first error is returned.
     pub fn finish(&mut self) -> Result<(), AppError> {
         self.gpu.wait();
-        let frame = Frame {
-            time: self.last,
-            gpu: &self.gpu,
-            canvas: &self.canvas,
-            scene: self.compositor.scene(),
-            reload_error: self.reload_error.as_ref(),
-        };
+        let mut outputs = std::mem::take(&mut self.outputs);
+        let frame = self.frame();
         let mut first = None;
-        for o in &mut self.outputs {
+        for o in &mut outputs {
             if let Err(e) = o.finish(&frame) {
                 tracing::error!("{}: {e}", o.name());
                 first.get_or_insert(e);
             }
         }
-        self.outputs.clear();
         first.map_or(Ok(()), Err)
     }
 
@@ -224,14 +224,7 @@ impl Show {
             self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("quai canvas read") });
         self.canvas.copy_out(&mut encoder);
         self.gpu.queue.submit([encoder.finish()]);
-        let frame = Frame {
-            time: self.last,
-            gpu: &self.gpu,
-            canvas: &self.canvas,
-            scene: self.compositor.scene(),
-            reload_error: None,
-        };
-        crate::output::frames::read_image(&frame)
+        crate::output::frames::read_image(&self.frame())
     }
 
     /// Swap in a reloaded scene if one is ready (between ticks). Returns true on a swap.
@@ -273,16 +266,10 @@ impl Show {
             }
         }
         if swapped {
-            let frame = Frame {
-                time: self.last,
-                gpu: &self.gpu,
-                canvas: &self.canvas,
-                scene: self.compositor.scene(),
-                reload_error: None,
-            };
-            for o in &mut self.outputs {
-                o.scene_changed(&frame);
-            }
+            let mut outputs = std::mem::take(&mut self.outputs);
+            let frame = self.frame();
+            outputs.iter_mut().for_each(|o| o.scene_changed(&frame));
+            self.outputs = outputs;
         }
         swapped
     }

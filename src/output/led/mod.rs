@@ -62,7 +62,7 @@ impl LedOutputs {
     /// `quai render --dmx`: DMX and facade previews of `frames` frames written under `dir`.
     pub fn offline(gpu: &Gpu, scene: &Scene, dir: &Path, frames: u64) -> Result<Self, AppError> {
         let facades: Vec<Facade> = scene.leds.iter().map(|o| Facade::new(gpu, o, scene.canvas, false)).collect();
-        let outputs: Vec<(LedOutput, &Layout)> = facades.iter().map(|f| (f.out.clone(), &f.layout)).collect();
+        let outputs: Vec<(&LedOutput, &Layout)> = facades.iter().map(|f| (&f.out, &f.layout)).collect();
         let recorder = DmxRecorder::create(dir, &outputs, scene.canvas, frames)?;
         Ok(Self { facades, recorder: Some(recorder), canvas: scene.canvas })
     }

@@ -38,7 +38,6 @@ pub struct DmxRecorder {
     jsonl: std::io::BufWriter<std::fs::File>,
     dots: Vec<Vec<Dot>>,
     size: [u32; 2],
-    scale: f32,
     sheet: Option<ContactSheet>,
     line: String,
 }
@@ -47,7 +46,7 @@ impl DmxRecorder {
     /// `frames`: how many frames the render has (for the contact sheet); `canvas`: the scene's.
     pub fn create(
         dir: &Path,
-        outputs: &[(LedOutput, &Layout)],
+        outputs: &[(&LedOutput, &Layout)],
         canvas: [u32; 2],
         frames: u64,
     ) -> Result<Self, AppError> {
@@ -63,7 +62,6 @@ impl DmxRecorder {
             jsonl: std::io::BufWriter::new(file),
             dots,
             size,
-            scale,
             sheet: Some(ContactSheet::new(frames, size)),
             line: String::with_capacity(4096),
         })
@@ -124,7 +122,6 @@ impl DmxRecorder {
                 disc(&mut img, d.center, d.radius, received(u, d));
             }
         }
-        let _ = self.scale;
         img
     }
 }

@@ -316,3 +316,48 @@ fn a_saved_patch_edit_moves_the_strip_to_its_new_universe() {
         .collect();
     assert!(seqs.windows(2).all(|w| (w[0] + 1) % 256 == w[1]), "sACN sequence restarted: {seqs:?}");
 }
+
+/// This machine's first non-loopback IPv4 address (an interface multicast can leave by).
+fn lan_address() -> String {
+    let out = Command::new("ip").args(["-4", "-o", "addr"]).output().expect("ip (package iproute2)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .filter(|l| !l.contains(" lo "))
+        .find_map(|l| l.split_whitespace().skip_while(|w| *w != "inet").nth(1))
+        .and_then(|a| a.split('/').next())
+        .map(str::to_string)
+        .unwrap_or_else(|| panic!("no non-loopback IPv4 interface for multicast:\n{text}"))
+}
+
+/// sACN without `to` goes multicast: each universe to 239.255.hi.lo (universe 4005 → 239.255.15.165)
+/// through the configured `interface`, sync packets to the sync universe's group, discovery to
+/// 239.255.250.214; seen on the wire by the sniffing capture.
+#[test]
+fn sacn_multicast_leaves_by_the_configured_interface() {
+    let iface = lan_address();
+    let _lock = common::ola::lock_receivers();
+    let cap = Capture::start(&["--proto", "sacn"]);
+    let dir = tempfile::tempdir().expect("dir");
+    let text = format!(
+        "[show]\ncanvas = [16, 16]\n[[layers]]\nname = \"c\"\ncolor = \"#804020\"\n\
+         [[outputs]]\nname = \"sky\"\nkind = \"sacn\"\ninterface = \"{iface}\"\nttl = 2\n\
+         [[fixtures]]\nname = \"s\"\nkind = \"strip\"\npixels = 4\npoints = [[2, 8], [14, 8]]\nuniverse = 4005\ngamma = 1.0\n"
+    );
+    let path = dir.path().join("sky.toml");
+    std::fs::write(&path, text).expect("scene");
+    let log = dir.path().join("quai.log");
+    let mut quai = quai_run(&path, &log, "20");
+    let data = cap.wait_for(
+        2,
+        |p| p["kind"] == "data" && p["dst"] == "239.255.15.165:5568" && p["universe"] == 4005,
+        Duration::from_secs(20),
+    );
+    assert_eq!(
+        data[0]["channels"].as_array().map(|c| c[..3].to_vec()),
+        Some(vec![0x80.into(), 0x40.into(), 0x20.into()])
+    );
+    cap.wait_for(1, |p| p["kind"] == "sync" && p["dst"] == "239.255.15.165:5568", Duration::from_secs(5));
+    cap.wait_for(1, |p| p["dst"] == "239.255.250.214:5568", Duration::from_secs(12));
+    assert_eq!(quai.stop(), "exit status: 0", "{}", std::fs::read_to_string(&log).unwrap_or_default());
+    cap.stop();
+}

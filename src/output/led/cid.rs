@@ -18,12 +18,19 @@ pub fn state_dir() -> Option<PathBuf> {
 /// The CID of the LED output `name`: read from its file, or made and saved there. When the file
 /// cannot be written, the CID still works for this run and the warning says why it will change.
 pub fn for_output(name: &str) -> Cid {
+    match state_dir() {
+        Some(dir) => in_dir(&dir, name),
+        None => {
+            tracing::warn!("sACN output `{name}`: no HOME or XDG_STATE_HOME, so its CID changes at every start");
+            Cid::generate()
+        }
+    }
+}
+
+/// The CID of output `name` kept in `dir`.
+fn in_dir(dir: &std::path::Path, name: &str) -> Cid {
     let safe: String =
         name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
-    let Some(dir) = state_dir() else {
-        tracing::warn!("sACN output `{name}`: no HOME or XDG_STATE_HOME, so its CID changes at every start");
-        return Cid::generate();
-    };
     let path = dir.join(format!("sacn-cid-{safe}"));
     if let Ok(text) = std::fs::read_to_string(&path) {
         match text.trim().parse::<Cid>() {
@@ -33,7 +40,7 @@ pub fn for_output(name: &str) -> Cid {
     }
     let cid = Cid::generate();
     let tmp = path.with_extension("tmp");
-    let written = std::fs::create_dir_all(&dir)
+    let written = std::fs::create_dir_all(dir)
         .and_then(|()| std::fs::write(&tmp, format!("{cid}\n")))
         .and_then(|()| std::fs::rename(&tmp, &path));
     match written {
@@ -45,4 +52,23 @@ pub fn for_output(name: &str) -> Cid {
         ),
     }
     cid
+}
+
+#[cfg(test)]
+mod tests {
+    /// An output keeps its CID across restarts (receivers see the same source), each output has
+    /// its own, and a damaged file is replaced by a new CID rather than stopping the output.
+    #[test]
+    fn cid_is_kept_per_output_and_survives_restarts() {
+        let dir = tempfile::tempdir().expect("dir");
+        let a = super::in_dir(dir.path(), "canopy");
+        assert_eq!(super::in_dir(dir.path(), "canopy"), a);
+        assert_ne!(super::in_dir(dir.path(), "facade"), a);
+        let file = dir.path().join("sacn-cid-canopy");
+        assert_eq!(std::fs::read_to_string(&file).expect("file").trim(), a.to_string());
+        std::fs::write(&file, "not a cid").expect("damage");
+        let b = super::in_dir(dir.path(), "canopy");
+        assert_ne!(b, a);
+        assert_eq!(super::in_dir(dir.path(), "canopy"), b);
+    }
 }

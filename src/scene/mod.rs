@@ -3,6 +3,7 @@
 //! (diag.rs) and the hot-reload watcher (watch.rs). Loading runs on the loader thread; the render
 //! thread only ever receives finished, valid scenes.
 
+pub mod audio;
 pub mod diag;
 pub mod file;
 pub mod led;

@@ -38,6 +38,8 @@ pub struct Scene {
     pub window: Option<WindowOutput>,
     /// LED outputs (Art-Net / sACN) with their fixtures.
     pub leds: Vec<super::led::LedOutput>,
+    /// Sounds, synths, buses, speakers and the stream settings.
+    pub audio: super::audio::Audio,
     pub inputs: Vec<Input>,
     pub mappings: Vec<Mapping>,
     pub triggers: Vec<Trigger>,

@@ -209,6 +209,7 @@ pub fn validate(
         params,
         layers,
         window,
+        audio: Default::default(),
         leds,
         inputs,
         mappings,

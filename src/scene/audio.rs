@@ -166,7 +166,10 @@ pub enum Feature {
     Rms,
     Peak,
     /// Band k of `bands` log-spaced bands (8 or 16), 0 = lowest.
-    Band { index: usize, bands: usize },
+    Band {
+        index: usize,
+        bands: usize,
+    },
     /// Spectral-flux onset strength.
     Onset,
 }

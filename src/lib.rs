@@ -3,6 +3,7 @@
 //! the show state in `show`. The `quai` binary (src/main.rs) is a thin CLI over `app`.
 
 pub mod app;
+pub mod audio;
 pub mod bundled;
 pub mod input;
 pub mod output;

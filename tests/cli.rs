@@ -166,6 +166,10 @@ fn devices_lists_gpus_and_displays() {
     let s = text(&out.stdout);
     assert!(s.contains("GPU adapters:") && s.contains("  0: "), "{s}");
     assert!(s.contains("MIDI ports (JACK server") && s.contains("Serial ports:"), "{s}");
+    assert!(
+        s.contains("Audio outputs:\n  JACK (server `") && s.contains("  ALSA:\n") && s.contains("(alsa:null)"),
+        "{s}"
+    );
     assert!(s.contains("Network interfaces (for LED output):\n") && s.contains(" 127.0.0.1/8  (up, loopback"), "{s}");
     assert!(s.contains("sACN multicast needs a multicast-capable interface\n"), "{s}");
     assert!(s.contains("Displays:\n  none"), "{s}");

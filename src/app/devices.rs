@@ -1,5 +1,5 @@
-//! `quai devices`: what this machine offers the show — GPU adapters, MIDI and serial ports,
-//! network interfaces (for LED output) and displays (later: audio devices).
+//! `quai devices`: what this machine offers the show — GPU adapters, audio hosts and output
+//! devices, MIDI and serial ports, network interfaces (for LED output) and displays.
 
 use std::fmt::Write;
 use std::net::Ipv4Addr;
@@ -25,6 +25,7 @@ pub fn report() -> String {
             if a.driver.is_empty() { String::new() } else { format!(", driver {} {}", a.driver, a.driver_info) };
         let _ = writeln!(out, "  {i}: {} ({:?}, {:?}{driver})", a.name, a.backend, a.device_type);
     }
+    audio(&mut out, &crate::audio::stream::list_devices());
     inputs(&mut out);
     network(&mut out, &interfaces());
     let _ = writeln!(out, "Displays:");
@@ -46,6 +47,43 @@ pub fn report() -> String {
         }
     }
     out
+}
+
+/// The "Audio" section: each host, its output devices and what they can play.
+fn audio(out: &mut String, found: &crate::audio::stream::AudioDevices) {
+    let _ = writeln!(out, "Audio outputs:");
+    if found.hosts.is_empty() {
+        let _ = writeln!(out, "  no audio host in this build");
+    }
+    for h in &found.hosts {
+        let server = if h.host == "JACK" {
+            format!(" (server `{}`)", crate::input::midi::jack_server_name())
+        } else {
+            String::new()
+        };
+        match &h.problem {
+            Some(p) => {
+                let _ = writeln!(out, "  {}{server}: none: {p}", h.host);
+            }
+            None if h.devices.is_empty() => {
+                let _ = writeln!(out, "  {}{server}: no output devices", h.host);
+            }
+            None => {
+                let _ = writeln!(out, "  {}{server}:", h.host);
+            }
+        }
+        for (i, d) in h.devices.iter().enumerate() {
+            let default = if d.default { " (default)" } else { "" };
+            let _ = writeln!(out, "    {i}: {}{default}", d.name);
+            if d.configs.is_empty() {
+                let _ = writeln!(out, "         no output config it can report");
+            }
+            for c in &d.configs {
+                let _ = writeln!(out, "         {c}");
+            }
+        }
+    }
+    let _ = writeln!(out, "  in a scene: [audio] host = \"jack\" | \"alsa\", device = \"PART OF THE NAME\"");
 }
 
 /// MIDI ports (through JACK) and serial ports (with what identifies them across replugging).

@@ -1,0 +1,286 @@
+//! The audio output stream: owns the device connection and keeps it alive. [`start`] spawns a
+//! supervisor thread `quai-audio` that opens the stream, watches it, and reopens it every second
+//! while it cannot be opened or after it broke (device gone, JACK server gone); meanwhile the show
+//! runs silent and [`AudioStream::state`] says why. The audio callback (JACK's process thread, or
+//! cpal's stream thread for ALSA and the default host) runs the [`Render`] object borrowed from a
+//! lock-free slot (see `slot`): it does not allocate, lock, free, log or block.
+//!
+//! Map: `slot` (the render object's hand-over), `jack_out` (JACK through the `jack` crate, which is
+//! what cpal's JACK host uses underneath), `device` (ALSA and the default host through cpal),
+//! `list` (what `quai devices` prints).
+//!
+//! Why JACK is not driven through cpal 0.18's JACK host: it names the client
+//! `cpal_client_<pid>_out` whatever is asked (`output_device_with_name` changes a name nobody
+//! reads), names ports from `out_0`, and can only auto-connect to `system:playback_*`; quai needs
+//! the scene's client name, `out_1`.. like the system ports, connections to arbitrary ports, and
+//! to leak (not close) a client whose server died.
+
+mod device;
+mod jack_out;
+mod list;
+mod slot;
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+pub use list::{AudioDevices, HostDevices, OutputDevice, OutputRange, list_devices};
+use slot::RenderSlot;
+
+/// Most output channels a stream drives.
+pub const MAX_CHANNELS: usize = crate::scene::audio::MAX_CHANNELS;
+/// How long the supervisor waits between attempts to open the stream.
+pub const RETRY: Duration = Duration::from_secs(1);
+
+/// The audio callback's work (the engine implements it). `out` is interleaved,
+/// `out.len() == frames * channels`, and `channels` is what the device actually gives, which can
+/// be fewer than asked for (see [`StreamConfig::channels`]). Called on the audio thread: it must
+/// not allocate, lock, free, log or block.
+pub trait Render: Send + 'static {
+    fn render(&mut self, out: &mut [f32], channels: usize);
+}
+
+/// Which audio host to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostChoice {
+    Jack,
+    Alsa,
+    /// The platform's default host (on Linux: ALSA's default device, often PipeWire/PulseAudio).
+    Default,
+}
+
+impl From<crate::scene::audio::AudioHost> for HostChoice {
+    fn from(h: crate::scene::audio::AudioHost) -> Self {
+        use crate::scene::audio::AudioHost;
+        match h {
+            AudioHost::Jack => HostChoice::Jack,
+            AudioHost::Alsa => HostChoice::Alsa,
+            AudioHost::Default => HostChoice::Default,
+        }
+    }
+}
+
+/// What to open.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamConfig {
+    /// `None`: JACK while a JACK server runs, else the default host; decided again at every
+    /// (re)open, so a show without JACK falls back to the default host.
+    pub host: Option<HostChoice>,
+    /// Output device, a case-insensitive substring of its name or id (`"null"`, `"hw:1"`); `None`
+    /// = the host's default. Not used with JACK.
+    pub device: Option<String>,
+    /// Frames per second asked for. JACK runs at its server's rate; a device that cannot give it
+    /// runs at its nearest rate. Either way [`StreamState::Running`] says what it is.
+    pub sample_rate: u32,
+    /// Frames per callback asked for (JACK uses its server's period).
+    pub buffer: u32,
+    /// Output channels, 1..=[`MAX_CHANNELS`]. A device with fewer gives what it has (logged,
+    /// requested vs available), and [`Render::render`] is called with that count.
+    pub channels: usize,
+    /// JACK client name: `quai`, or `quai-SHOWNAME`. (JACK appends `-01` if it is taken.)
+    pub client_name: String,
+    /// JACK ports to connect our outputs to, in order (`out_1` to the first, ...); empty = the
+    /// system playback ports.
+    pub connect: Vec<String>,
+}
+
+impl StreamConfig {
+    /// The stream `[audio]` asks for, with the JACK client name `quai` or `quai-SHOW`.
+    pub fn from_settings(s: &crate::scene::audio::AudioSettings, show: Option<&str>) -> StreamConfig {
+        StreamConfig {
+            host: s.host.map(HostChoice::from),
+            device: s.device.clone(),
+            sample_rate: s.sample_rate,
+            buffer: s.buffer,
+            channels: s.channels,
+            client_name: show.map_or_else(|| "quai".to_owned(), |n| format!("quai-{n}")),
+            connect: s.connect.clone(),
+        }
+    }
+}
+
+/// What the stream is doing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StreamState {
+    /// The supervisor has not finished its first attempt.
+    Starting,
+    /// Playing: what was actually opened.
+    Running { host: String, device: String, sample_rate: u32, buffer: u32, channels: usize },
+    /// Not playing, for this reason (with what to do); retried every [`RETRY`].
+    Silent { reason: String },
+}
+
+/// Counters and state shared by the supervisor, the audio callback and [`AudioStream`].
+pub(crate) struct Shared {
+    slot: RenderSlot,
+    state: Mutex<StreamState>,
+    callbacks: AtomicU64,
+    frames: AtomicU64,
+    underruns: AtomicU64,
+}
+
+impl Shared {
+    /// Renders `out` (or silence, if the render object is out of the slot) and counts its frames.
+    /// Real-time safe.
+    pub(crate) fn render(&self, out: &mut [f32], channels: usize) {
+        if self.slot.render(out, channels) {
+            self.frames.fetch_add((out.len() / channels.max(1)) as u64, Ordering::Relaxed);
+        }
+    }
+
+    /// Counts one audio callback. Real-time safe.
+    pub(crate) fn callback(&self) {
+        self.callbacks.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn underrun(&self) {
+        self.underruns.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn set_state(&self, s: StreamState) {
+        *self.state.lock().unwrap_or_else(PoisonError::into_inner) = s;
+    }
+}
+
+/// An open stream as the supervisor holds it.
+pub(crate) trait Live {
+    /// Why it broke, once it did (checked every 100 ms).
+    fn broken(&self) -> Option<String>;
+    /// Stop it (a JACK stream whose server died is leaked instead, see `jack_out`).
+    fn close(self: Box<Self>);
+}
+
+/// What an open attempt gives: the stream and what it runs at.
+pub(crate) struct Opened {
+    pub live: Box<dyn Live>,
+    pub running: StreamState,
+}
+
+/// The handle to the audio stream; dropping it stops the stream and joins the supervisor.
+pub struct AudioStream {
+    shared: Arc<Shared>,
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl AudioStream {
+    pub fn state(&self) -> StreamState {
+        self.shared.state.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+    /// Audio callbacks so far (all streams since [`start`]).
+    pub fn callbacks(&self) -> u64 {
+        self.shared.callbacks.load(Ordering::Relaxed)
+    }
+    /// Frames the render object produced so far.
+    pub fn frames_rendered(&self) -> u64 {
+        self.shared.frames.load(Ordering::Relaxed)
+    }
+    /// Underruns (xruns) the host reported: JACK's xrun callback (for the whole server graph, as
+    /// JACK counts them), cpal's `ErrorKind::Xrun` on ALSA.
+    pub fn underruns(&self) -> u64 {
+        self.shared.underruns.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for AudioStream {
+    fn drop(&mut self) {
+        drop(self.stop.take()); // wakes the supervisor
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Starts the stream on its supervisor thread; never fails (see the module docs). If even the
+/// thread cannot be started the stream stays [`StreamState::Silent`] and the render is dropped.
+pub fn start(config: StreamConfig, render: Box<dyn Render>) -> AudioStream {
+    let shared = Arc::new(Shared {
+        slot: RenderSlot::new(render),
+        state: Mutex::new(StreamState::Starting),
+        callbacks: AtomicU64::new(0),
+        frames: AtomicU64::new(0),
+        underruns: AtomicU64::new(0),
+    });
+    let (tx, rx) = mpsc::channel();
+    let s = shared.clone();
+    let thread = std::thread::Builder::new().name("quai-audio".into()).spawn(move || supervise(config, &s, &rx));
+    let thread = match thread {
+        Ok(t) => Some(t),
+        Err(e) => {
+            let reason = format!("cannot start the audio thread: {e} (the show runs silent)");
+            tracing::error!("audio: {reason}");
+            shared.set_state(StreamState::Silent { reason });
+            drop(shared.slot.take());
+            None
+        }
+    };
+    AudioStream { shared, stop: Some(tx), thread }
+}
+
+/// Opens the stream the config asks for, now.
+fn open(config: &StreamConfig, shared: &Arc<Shared>) -> Result<Opened, String> {
+    match config.host {
+        Some(HostChoice::Jack) => jack_out::open(config, shared).map_err(String::from),
+        None => match jack_out::open(config, shared) {
+            Err(jack_out::JackError::NoServer(_)) => device::open(config, HostChoice::Default, shared),
+            other => other.map_err(String::from),
+        },
+        Some(host) => device::open(config, host, shared),
+    }
+}
+
+fn supervise(config: StreamConfig, shared: &Arc<Shared>, stop: &mpsc::Receiver<()>) {
+    let stopped = AtomicBool::new(false);
+    // Waits up to `d`; true once the handle was dropped.
+    let wait = |d: Duration| {
+        if !stopped.load(Ordering::Relaxed) && !matches!(stop.recv_timeout(d), Err(RecvTimeoutError::Timeout)) {
+            stopped.store(true, Ordering::Relaxed);
+        }
+        stopped.load(Ordering::Relaxed)
+    };
+    let mut reported: Option<String> = None; // the problem last logged
+    let mut lost = false;
+    loop {
+        match open(&config, shared) {
+            Ok(Opened { live, running }) => {
+                if let StreamState::Running { host, device, sample_rate, buffer, channels } = &running {
+                    let again = if lost || reported.is_some() { "audio back: " } else { "audio: " };
+                    tracing::info!(
+                        "{again}playing on {host} `{device}`: {channels} channels, {sample_rate} Hz, \
+                         {buffer}-frame blocks"
+                    );
+                }
+                shared.set_state(running);
+                let broke = loop {
+                    if wait(Duration::from_millis(100)) {
+                        break None;
+                    }
+                    if let Some(why) = live.broken() {
+                        break Some(why);
+                    }
+                };
+                live.close();
+                let Some(why) = broke else { break };
+                let reason = format!("{why}; the show runs silent meanwhile, retrying every second");
+                tracing::warn!("audio lost: {reason}");
+                shared.set_state(StreamState::Silent { reason: reason.clone() });
+                reported = Some(reason);
+                lost = true;
+            }
+            Err(why) => {
+                let reason = format!("{why}; the show runs silent meanwhile, retrying every second");
+                if reported.as_deref() != Some(&reason) {
+                    tracing::warn!("audio: {reason}");
+                    reported = Some(reason.clone());
+                }
+                shared.set_state(StreamState::Silent { reason });
+            }
+        }
+        if wait(RETRY) {
+            break;
+        }
+    }
+    drop(shared.slot.take()); // the render object ends here, off the audio thread
+}

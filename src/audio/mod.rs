@@ -10,4 +10,5 @@ pub mod analysis;
 pub mod decode;
 pub mod engine;
 pub mod pan;
+pub mod show;
 pub mod stream;

@@ -1,0 +1,371 @@
+//! The show's side of the audio engine, on the render thread: once per tick it turns the scene's
+//! sounds into engine commands stamped with show time (autoplay, trigger and threshold starts and
+//! stops), moves parameter-driven gains, and brings the analysis back into parameters and into
+//! every shader's `quai.audio`. Live, the engine runs in the device callback (stream.rs) and
+//! commands start within one block; offline (`quai render --audio`), this module runs the engine
+//! itself up to each frame's sample, `round(t · sample_rate)`, writes the WAV, and analyses that
+//! same audio before the frame is drawn: byte-identical on re-run, and the frames see it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::analysis::{AnalysisHandle, Analyzer, Features, spawn_analysis};
+use super::engine::{self, Engine, EngineHandle, EngineSettings, Source, VoiceId, VoiceParams};
+use super::{decode, pan};
+use crate::app::AppError;
+use crate::scene::audio::{AnalysisSource, Feature, Sound, Start};
+use crate::scene::{ParamId, Scene};
+use crate::show::{FrameTime, ParamStore};
+
+/// Files up to this long are decoded into memory at load; longer ones stream from disk.
+pub const PRELOAD_SECONDS: f64 = 20.0;
+
+/// Where the engine runs.
+enum Run {
+    /// In the device callback.
+    Live { _stream: super::stream::AudioStream, analysis: AnalysisHandle },
+    /// Here, frame by frame, into a WAV file.
+    Offline(Box<Bounce>),
+}
+
+/// An offline bounce in progress.
+struct Bounce {
+    engine: Engine,
+    wav: hound::WavWriter<std::io::BufWriter<std::fs::File>>,
+    block: Vec<f32>,
+    analyzer: Analyzer,
+    path: PathBuf,
+}
+
+/// One scene sound and its voice.
+struct Player {
+    sound: Sound,
+    buffer: Option<Arc<engine::SampleBuffer>>,
+    voice: Option<VoiceId>,
+    /// The sound's streaming decoder, while a streamed voice plays.
+    stream: Option<decode::StreamHandle>,
+    last_gain: f32,
+}
+
+pub struct ShowAudio {
+    handle: EngineHandle,
+    run: Run,
+    sample_rate: u32,
+    channels: usize,
+    players: Vec<Player>,
+    /// Parameter values of the last tick, to see thresholds crossed.
+    before: Vec<f32>,
+    features: Features,
+    speakers: Vec<crate::scene::audio::Speaker>,
+    analysis: Vec<crate::scene::audio::Analysis>,
+}
+
+fn db(v: f32) -> f32 {
+    10f32.powf(v / 20.0)
+}
+
+impl ShowAudio {
+    /// The audio of `scene`, or `None` when it has none. `wav`: bounce offline into this file
+    /// instead of opening a device.
+    pub fn new(scene: &Scene, wav: Option<&Path>) -> Result<Option<Self>, AppError> {
+        let audio = &scene.audio;
+        if audio.is_empty() && wav.is_none() {
+            return Ok(None);
+        }
+        let s = audio.settings.clone().unwrap_or_else(|| default_settings(&audio.speakers));
+        let settings = EngineSettings {
+            sample_rate: s.sample_rate,
+            channels: s.channels,
+            voices: s.voices,
+            buses: audio.buses.len().max(1),
+            max_block: 8192,
+            master_gain: db(s.master_db),
+            ceiling: db(s.ceiling_db),
+            ..EngineSettings::default()
+        };
+        let (mut handle, engine) = engine::engine(settings);
+        for (i, bus) in audio.buses.iter().enumerate() {
+            let kinds: Vec<engine::EffectKind> = bus.effects.iter().map(effect_kind).collect();
+            let _ = handle.set_bus_effect(i, engine::chain(&kinds, s.channels, s.sample_rate));
+            let _ = handle.set_bus(i, db(bus.gain_db));
+        }
+        let tap = handle.take_tap();
+        let run = match wav {
+            Some(path) => {
+                let spec = hound::WavSpec {
+                    channels: s.channels as u16,
+                    sample_rate: s.sample_rate,
+                    bits_per_sample: 32,
+                    sample_format: hound::SampleFormat::Float,
+                };
+                let wav = hound::WavWriter::create(path, spec)
+                    .map_err(|e| AppError::Environment(format!("--audio {}: {e}", path.display())))?;
+                Run::Offline(Box::new(Bounce {
+                    engine,
+                    wav,
+                    block: Vec::new(),
+                    analyzer: Analyzer::new(s.sample_rate, s.channels, 2048, 16),
+                    path: path.to_path_buf(),
+                }))
+            }
+            None => {
+                let client: String = scene
+                    .name
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+                    .collect();
+                let config = super::stream::StreamConfig::from_settings(&s, Some(&client));
+                let stream = super::stream::start(config, Box::new(EngineRender::new(engine)));
+                let analysis = match tap {
+                    Some(tap) => spawn_analysis(tap, s.sample_rate, s.channels, 16),
+                    None => return Err(AppError::Bug("the audio analysis tap was taken twice".into())),
+                };
+                Run::Live { _stream: stream, analysis }
+            }
+        };
+        let mut players = Vec::new();
+        for sound in &audio.sounds {
+            let buffer = if sound.stream {
+                None
+            } else {
+                let d = decode::decode_file(&sound.file).map_err(|e| AppError::Environment(e.to_string()))?;
+                Some(Arc::new(engine::SampleBuffer {
+                    sample_rate: d.sample_rate,
+                    channels: d.channels,
+                    frames: d.frames,
+                }))
+            };
+            players.push(Player { sound: sound.clone(), buffer, voice: None, stream: None, last_gain: f32::NAN });
+        }
+        Ok(Some(Self {
+            handle,
+            run,
+            sample_rate: s.sample_rate,
+            channels: s.channels,
+            players,
+            before: Vec::new(),
+            features: Features::default(),
+            speakers: audio.speakers.clone(),
+            analysis: audio.analysis.clone(),
+        }))
+    }
+
+    /// One tick: render offline audio up to this frame, bring analysis into `params`, start and
+    /// stop sounds. Returns `quai.audio` (low, mid, high, level) for the shaders.
+    pub fn step(&mut self, t: FrameTime, fired: &[&str], params: &mut ParamStore) -> Result<[f32; 4], AppError> {
+        let at = match &mut self.run {
+            Run::Offline(b) => {
+                let target = (t.time * self.sample_rate as f64).round() as u64;
+                b.render_until(target, self.channels)?;
+                self.features = b.analyzer.features();
+                target
+            }
+            Run::Live { analysis, .. } => {
+                self.features = analysis.latest();
+                self.handle.now()
+            }
+        };
+        self.apply_analysis(params);
+        let values = params.values().to_vec();
+        let first = self.before.is_empty();
+        for i in 0..self.players.len() {
+            let p = &self.players[i];
+            let crossed = |list: &[Start]| list.iter().any(|s| started(s, fired, &self.before, &values));
+            let start = (first && p.sound.autoplay) || crossed(&p.sound.start);
+            let stop = crossed(&p.sound.stop);
+            if stop && let Some(id) = self.players[i].voice.take() {
+                let fade = self.players[i].sound.fade_out;
+                let _ = self.handle.stop(id, at, fade);
+                self.players[i].stream = None;
+            }
+            if start && self.players[i].voice.is_none() {
+                self.start(i, at);
+            }
+            self.follow_gain(i, at, &values);
+        }
+        for e in self.handle.events() {
+            if let engine::Event::Finished(id) = e {
+                for p in &mut self.players {
+                    if p.voice == Some(id) {
+                        p.voice = None;
+                        p.stream = None;
+                    }
+                }
+            }
+        }
+        self.handle.collect_garbage();
+        self.before = values;
+        Ok(self.uniform())
+    }
+
+    fn start(&mut self, i: usize, at: u64) {
+        let p = &mut self.players[i];
+        let s = &p.sound;
+        let source = match &p.buffer {
+            Some(b) => Source::Sample(b.clone()),
+            None => match decode::stream(&s.file, s.offset, s.looping, self.sample_rate as usize * 2) {
+                Ok((reader, handle)) => {
+                    p.stream = Some(handle);
+                    Source::Stream(reader)
+                }
+                Err(e) => {
+                    tracing::warn!("sound `{}`: {e}; it does not play, the rest plays on", s.name);
+                    return;
+                }
+            },
+        };
+        let params = VoiceParams {
+            gain: db(s.gain_db),
+            gains: pan::gains(&s.placement, &self.speakers, self.channels),
+            looping: s.looping,
+            offset: if p.buffer.is_some() { s.offset } else { 0.0 },
+            fade_in: s.fade_in,
+            fade_out: s.fade_out,
+            rate: s.rate,
+            bus: s.bus,
+            priority: s.priority,
+            ..VoiceParams::default()
+        };
+        match self.handle.play(at, source, params) {
+            Ok(id) => p.voice = Some(id),
+            Err(e) => tracing::warn!("sound `{}` does not start: {e}", s.name),
+        }
+    }
+
+    /// A sound whose gain follows a parameter: move it when the parameter moved.
+    fn follow_gain(&mut self, i: usize, at: u64, values: &[f32]) {
+        let p = &mut self.players[i];
+        let (Some(id), Some(param)) = (p.voice, p.sound.gain_param) else { return };
+        let g = values.get(param.0).copied().unwrap_or(1.0);
+        if (g - p.last_gain).abs() > 1e-4 || p.last_gain.is_nan() {
+            p.last_gain = g;
+            let _ = self.handle.set(id, at, engine::Control::Gain, db(p.sound.gain_db) * g.clamp(0.0, 1.0));
+        }
+    }
+
+    fn apply_analysis(&self, params: &mut ParamStore) {
+        for a in &self.analysis {
+            if a.source == AnalysisSource::Input {
+                continue; // the input stream arrives with the device layer
+            }
+            let raw = match a.feature {
+                Feature::Rms => self.features.rms_db,
+                Feature::Peak => self.features.peak_db,
+                Feature::Onset => self.features.onset,
+                Feature::Band { index, .. } => self.features.bands.get(index).copied().unwrap_or(0.0),
+            };
+            let [lo, hi] = a.input_range;
+            let x = ((raw - lo) / (hi - lo)).clamp(0.0, 1.0);
+            let def = &params.defs()[a.param.0];
+            let _ = params.set(a.param, def.min + x * (def.max - def.min));
+        }
+    }
+
+    /// `quai.audio`: the mean of the lower, middle and upper third of the 16 bands, and the RMS
+    /// level mapped from -60..0 dBFS to 0..1.
+    fn uniform(&self) -> [f32; 4] {
+        let b = &self.features.bands;
+        let mean = |r: std::ops::Range<usize>| b[r.clone()].iter().sum::<f32>() / r.len() as f32;
+        [mean(0..5), mean(5..11), mean(11..16), ((self.features.rms_db + 60.0) / 60.0).clamp(0.0, 1.0)]
+    }
+
+    /// The end of an offline bounce: render up to `end` seconds and close the WAV.
+    pub fn finish(self, end: f64) -> Result<(), AppError> {
+        if let Run::Offline(mut b) = self.run {
+            let target = (end * self.sample_rate as f64).round() as u64;
+            b.render_until(target, self.channels)?;
+            let path = b.path.clone();
+            b.wav.finalize().map_err(|e| AppError::Environment(format!("--audio {}: {e}", path.display())))?;
+        }
+        Ok(())
+    }
+}
+
+/// The stream a scene without `[audio]` gets: 48 kHz stereo (or as many channels as its speakers),
+/// 64 voices, unity master, -1 dBFS ceiling.
+fn default_settings(speakers: &[crate::scene::audio::Speaker]) -> crate::scene::audio::AudioSettings {
+    crate::scene::audio::AudioSettings {
+        host: None,
+        device: None,
+        sample_rate: 48_000,
+        buffer: 256,
+        channels: speakers.iter().map(|s| s.channel + 1).max().unwrap_or(2).max(2),
+        voices: 64,
+        master_db: 0.0,
+        ceiling_db: -1.0,
+        input: None,
+        connect: Vec::new(),
+    }
+}
+
+fn started(s: &Start, fired: &[&str], before: &[f32], now: &[f32]) -> bool {
+    let get = |v: &[f32], p: ParamId| v.get(p.0).copied();
+    match s {
+        Start::Trigger(name) => fired.contains(&name.as_str()),
+        Start::Above(p, x) => get(now, *p).is_some_and(|v| v > *x) && get(before, *p).is_some_and(|v| v <= *x),
+        Start::Below(p, x) => get(now, *p).is_some_and(|v| v < *x) && get(before, *p).is_some_and(|v| v >= *x),
+    }
+}
+
+fn effect_kind(e: &crate::scene::audio::Effect) -> engine::EffectKind {
+    use crate::scene::audio::Effect as E;
+    match *e {
+        E::Lowpass { cutoff, q } => engine::EffectKind::Lowpass { cutoff, q },
+        E::Highpass { cutoff, q } => engine::EffectKind::Highpass { cutoff, q },
+        E::Delay { seconds, feedback, mix } => engine::EffectKind::Delay { seconds, feedback, mix },
+        E::Reverb { room, time, mix } => engine::EffectKind::Reverb { room, time, mix },
+    }
+}
+
+/// The engine as the device callback's work. When the device gave fewer or more channels than
+/// asked, the engine still renders its own count into a buffer made here, and the callback copies
+/// what fits (the rest silent): no allocation on the audio thread.
+struct EngineRender {
+    engine: Engine,
+    scratch: Vec<f32>,
+}
+
+impl EngineRender {
+    fn new(engine: Engine) -> Self {
+        let scratch = vec![0.0; engine.channels() * 8192];
+        Self { engine, scratch }
+    }
+}
+
+impl super::stream::Render for EngineRender {
+    fn render(&mut self, out: &mut [f32], channels: usize) {
+        let ours = self.engine.channels();
+        if channels == ours {
+            return self.engine.process(out);
+        }
+        let frames = (out.len() / channels.max(1)).min(self.scratch.len() / ours.max(1));
+        let mix = &mut self.scratch[..frames * ours];
+        self.engine.process(mix);
+        out.fill(0.0);
+        for (o, m) in out.chunks_exact_mut(channels).zip(mix.chunks_exact(ours)) {
+            let n = channels.min(ours);
+            o[..n].copy_from_slice(&m[..n]);
+        }
+    }
+}
+
+impl Bounce {
+    /// Run the engine from where it is up to sample `target`, writing the WAV and feeding the
+    /// analyser.
+    fn render_until(&mut self, target: u64, channels: usize) -> Result<(), AppError> {
+        const BLOCK: u64 = 512;
+        while self.engine.now() < target {
+            let n = (target - self.engine.now()).min(BLOCK) as usize;
+            self.block.clear();
+            self.block.resize(n * channels, 0.0);
+            self.engine.process(&mut self.block);
+            self.analyzer.push(&self.block);
+            for &v in self.block.iter() {
+                self.wav
+                    .write_sample(v)
+                    .map_err(|e| AppError::Environment(format!("--audio {}: {e}", self.path.display())))?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -316,3 +316,14 @@ fn probe_reads_each_format_and_refuses_broken_files() {
     let garbage = probe(b"this is not a sound\n".to_vec()).expect_err("text");
     assert!(garbage.contains("not a readable WAV file"), "{garbage}");
 }
+
+/// The art centre's sound room layout (hardware/speakers/room-quad.toml) loads on its own: four
+/// speakers on channels 1..4, which become the default channel count.
+#[test]
+fn room_quad_layout_loads() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("hardware/speakers/room-quad.toml");
+    let scene = crate::scene::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let channels: Vec<usize> = scene.audio.speakers.iter().map(|s| s.channel).collect();
+    assert_eq!(channels, vec![0, 1, 2, 3]);
+    assert_eq!(scene.audio.settings.map(|s| s.channels), Some(4));
+}

@@ -342,6 +342,99 @@ broken_scenes! {
             .hint("led_duplicate_fixture_name.toml:7:8"),
     ];
 
+    // ---- sound: [audio], [[speakers]], [[sounds]], [[synths]], [[buses]], [[analysis]] -----------
+
+    /// Case `audio_missing_sound_file`: located at the `file = "..."` value.
+    audio_missing_sound_file: "audio_missing_sound_file.toml" => [
+        at("audio_missing_sound_file.toml", 4, 8, "cannot read sound file").hint("relative to the file that names it"),
+    ];
+    /// Case `audio_unsupported_extension`: `.aiff`, with the formats quai plays and an ffmpeg line.
+    audio_unsupported_extension: "audio_unsupported_extension.toml" => [
+        at("audio_unsupported_extension.toml", 4, 8, ".aiff is not a supported sound file type")
+            .hint("ffmpeg -i sounds/rain.aiff sounds/rain.flac"),
+    ];
+    /// Case `audio_garbage_sound_file`: a text file named `.wav` fails the header probe at load.
+    audio_garbage_sound_file: "audio_garbage_sound_file.toml" => [
+        at("audio_garbage_sound_file.toml", 4, 8, "not a readable WAV file").hint("re-export it"),
+    ];
+    /// Case `audio_truncated_sound_file`: a WAV cut off mid-data (its header promises more) fails
+    /// at load, not at play time.
+    audio_truncated_sound_file: "audio_truncated_sound_file.toml" => [
+        at("audio_truncated_sound_file.toml", 4, 8, "cut short: its header promises 0.10 s"),
+    ];
+    /// Case `audio_speaker_past_channels`: a speaker on channel 3 of a 2-channel stream, at the
+    /// speaker's channel, with both numbers and where `channels` is set.
+    audio_speaker_past_channels: "audio_speaker_past_channels.toml" => [
+        at("audio_speaker_past_channels.toml", 11, 11, "speaker `sub` is on channel 3, but [audio] channels = 2")
+            .hint("audio_speaker_past_channels.toml:2:12) to 3"),
+    ];
+    /// Case `audio_position_without_speakers`: `position` with no [[speakers]] to pan between.
+    audio_position_without_speakers: "audio_position_without_speakers.toml" => [
+        at("audio_position_without_speakers.toml", 5, 12, "`position` needs [[speakers]]").hint("or use pan"),
+    ];
+    /// Case `audio_channels_past_device`: `channels = [2, 3]` on a 2-channel stream, at the 3.
+    audio_channels_past_device: "audio_channels_past_device.toml" => [
+        at("audio_channels_past_device.toml", 7, 16, "channel 3 is not one of the 2 output channels")
+            .hint("from 1 to 2"),
+    ];
+    /// Case `audio_pan_out_of_range`: `pan = 1.5`.
+    audio_pan_out_of_range: "audio_pan_out_of_range.toml" => [
+        at("audio_pan_out_of_range.toml", 4, 7, "pan 1.5 is out of range in sound `tone`").hint("between -1 and 1"),
+    ];
+    /// Case `audio_two_placements`: `pan` and `channels` at once, at the second.
+    audio_two_placements: "audio_two_placements.toml" => [
+        at("audio_two_placements.toml", 5, 12, "`pan` and `channels` both place the sound").hint("give one of"),
+    ];
+    /// Case `audio_unknown_trigger`: `start = ["dor"]`, with "did you mean `door`?".
+    audio_unknown_trigger: "audio_unknown_trigger.toml" => [
+        at("audio_unknown_trigger.toml", 13, 10, "unknown trigger `dor` in sound `bell`").hint("did you mean `door`?"),
+    ];
+    /// Case `audio_malformed_threshold`: `"presence >"` has no number; pointed at where it belongs.
+    audio_malformed_threshold: "audio_malformed_threshold.toml" => [
+        at("audio_malformed_threshold.toml", 6, 21, "threshold `presence >` has no number")
+            .hint("write \"presence > 0.5\""),
+    ];
+    /// Case `audio_threshold_unknown_param`: `"presense < 0.2"`, pointed at the name inside the string.
+    audio_threshold_unknown_param: "audio_threshold_unknown_param.toml" => [
+        at("audio_threshold_unknown_param.toml", 6, 10, "threshold on unknown parameter `presense`")
+            .hint("did you mean `presence`?"),
+    ];
+    /// Case `audio_graph_unknown_function`: `lowpas` in a graph, at its own column in the string.
+    audio_graph_unknown_function: "audio_graph_unknown_function.toml" => [
+        at("audio_graph_unknown_function.toml", 7, 30, "unknown function `lowpas`").hint("did you mean `lowpass`?"),
+    ];
+    /// Case `audio_graph_wrong_arity`: a third argument to `highpass`, pointed at.
+    audio_graph_wrong_arity: "audio_graph_wrong_arity.toml" => [
+        at("audio_graph_wrong_arity.toml", 3, 39, "`highpass` takes 2 arguments, not 3").hint("highpass(cutoff, q)"),
+    ];
+    /// Case `audio_graph_unbound_input`: `freq` in the graph, not bound by `inputs`.
+    audio_graph_unbound_input: "audio_graph_unbound_input.toml" => [
+        at("audio_graph_unbound_input.toml", 4, 15, "graph input `freq` is not in `inputs`")
+            .hint("inputs = { freq = \"PARAM\" }"),
+    ];
+    /// Case `audio_unknown_bus`: `bus = "hal"`, with "did you mean `hall`?".
+    audio_unknown_bus: "audio_unknown_bus.toml" => [
+        at("audio_unknown_bus.toml", 8, 7, "unknown bus `hal` in synth `drone`").hint("did you mean `hall`?"),
+    ];
+    /// Case `audio_analysis_unknown_param`: analysis into a misspelt parameter.
+    audio_analysis_unknown_param: "audio_analysis_unknown_param.toml" => [
+        at("audio_analysis_unknown_param.toml", 5, 6, "analysis into unknown parameter `loudnes`")
+            .hint("did you mean `loudness`?"),
+    ];
+    /// Case `audio_band_out_of_range`: `band:9/8`; bands count from 1.
+    audio_band_out_of_range: "audio_band_out_of_range.toml" => [
+        at("audio_band_out_of_range.toml", 4, 11, "band 9 of 8 is out of range").hint("counted from 1"),
+    ];
+    /// Case `audio_analysis_input_without_input`: `source = "input"`, but [audio] has no input.
+    audio_analysis_input_without_input: "audio_analysis_input_without_input.toml" => [
+        at("audio_analysis_input_without_input.toml", 7, 10, "[audio] has no `input`").hint("input = {"),
+    ];
+    /// Case `audio_duplicate_voice_name`: a synth named like a sound (they share one namespace).
+    audio_duplicate_voice_name: "audio_duplicate_voice_name.toml" => [
+        at("audio_duplicate_voice_name.toml", 6, 8, "synth name `rain` is used twice")
+            .hint("audio_duplicate_voice_name.toml:2:8"),
+    ];
+
     // ---- files: shaders, images, includes ------------------------------------------------------
 
     /// Case `missing_shader`: `shader = "no_such_shader.wgsl"`, located at the path in the scene.

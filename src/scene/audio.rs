@@ -113,6 +113,9 @@ pub struct Synth {
     pub name: String,
     /// The graph as written (e.g. `"sine(freq) * 0.2 >> lowpass(cutoff, 0.7)"`), checked at load.
     pub graph: String,
+    /// `graph` parsed (what `scene::graph::parse_graph` returns for it): the engine builds the
+    /// fundsp graph from this tree, so it never parses or fails at play time.
+    pub ast: super::graph::Graph,
     /// Graph inputs bound to parameters (name in the graph → parameter), smoothed over `smoothing` s.
     pub inputs: Vec<(String, crate::scene::ParamId)>,
     pub smoothing: f32,

@@ -9,7 +9,10 @@ use serde_spanned::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::diag::{Diagnostic, did_you_mean};
-use super::file::{FixtureFile, InputFile, LayerFile, MappingFile, OutputFile, ParamFile, ShowFile, TriggerFile};
+use super::file::{
+    AnalysisFile, AudioFile, BusFile, FixtureFile, InputFile, LayerFile, MappingFile, OutputFile, ParamFile, ShowFile,
+    SoundFile, SpeakerFile, SynthFile, TriggerFile,
+};
 use super::source::{Files, SourceText, resolve};
 
 /// Index into `Parsed::sources`.
@@ -38,13 +41,21 @@ pub struct Parsed {
     pub inputs: Vec<At<InputFile>>,
     pub mappings: Vec<At<MappingFile>>,
     pub triggers: Vec<At<TriggerFile>>,
+    pub audio: Option<At<AudioFile>>,
+    pub speakers: Vec<At<SpeakerFile>>,
+    pub sounds: Vec<At<SoundFile>>,
+    pub synths: Vec<At<SynthFile>>,
+    pub buses: Vec<At<BusFile>>,
+    pub analysis: Vec<At<AnalysisFile>>,
     pub diagnostics: Vec<Diagnostic>,
     /// Paths read, including ones that failed to read (so hot reload notices when they appear).
     pub files: Vec<PathBuf>,
 }
 
-const TOP_KEYS: [&str; 9] =
-    ["include", "show", "params", "layers", "outputs", "fixtures", "inputs", "mappings", "triggers"];
+const TOP_KEYS: [&str; 15] = [
+    "include", "show", "params", "layers", "outputs", "fixtures", "inputs", "mappings", "triggers", "audio",
+    "speakers", "sounds", "synths", "buses", "analysis",
+];
 
 pub fn parse(files: &dyn Files, path: &Path) -> Parsed {
     let mut parsed = Parsed::default();
@@ -162,6 +173,19 @@ fn read_file(
                     out.show = Some(At { file, span, value: show, broken });
                 }
             }
+            "audio" => {
+                if from.is_some() {
+                    push(
+                        out,
+                        file,
+                        key.span(),
+                        "[audio] belongs in the main scene file, not in an include",
+                        Some("move the stream settings to the main scene file; speakers may stay in the include"),
+                    );
+                } else if let Some((audio, broken)) = entry::<AudioFile>(out, file, value.clone(), "[audio]") {
+                    out.audio = Some(At { file, span, value: audio, broken });
+                }
+            }
             "params" => match value.get_ref() {
                 DeValue::Table(t) => {
                     for (name, v) in t.iter() {
@@ -186,6 +210,11 @@ fn read_file(
             "triggers" => array_of(out, file, value, "triggers", "trigger", |p| &mut p.triggers),
             "outputs" => array_of(out, file, value, "outputs", "output", |p| &mut p.outputs),
             "fixtures" => array_of(out, file, value, "fixtures", "fixture", |p| &mut p.fixtures),
+            "speakers" => array_of(out, file, value, "speakers", "speaker", |p| &mut p.speakers),
+            "sounds" => array_of(out, file, value, "sounds", "sound", |p| &mut p.sounds),
+            "synths" => array_of(out, file, value, "synths", "synth", |p| &mut p.synths),
+            "buses" => array_of(out, file, value, "buses", "bus", |p| &mut p.buses),
+            "analysis" => array_of(out, file, value, "analysis", "analysis", |p| &mut p.analysis),
             other => {
                 let hint = did_you_mean(other, TOP_KEYS)
                     .unwrap_or_else(|| format!("top-level keys are: {}", TOP_KEYS.join(", ")));

@@ -1,11 +1,12 @@
 //! Scene files: the TOML format (file.rs, serde with spans), loading with includes (load.rs),
-//! validation into the typed `Scene` (validate.rs), WGSL composition (shader.rs), diagnostics
-//! (diag.rs) and the hot-reload watcher (watch.rs). Loading runs on the loader thread; the render
+//! validation into the typed `Scene` (validate.rs), WGSL composition (shader.rs), the synth graph
+//! language (graph.rs), diagnostics (diag.rs) and the hot-reload watcher (watch.rs). Loading runs on the loader thread; the render
 //! thread only ever receives finished, valid scenes.
 
 pub mod audio;
 pub mod diag;
 pub mod file;
+pub mod graph;
 pub mod led;
 pub mod load;
 pub mod model;

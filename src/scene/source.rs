@@ -8,9 +8,17 @@ use std::sync::Arc;
 
 use super::model::FileStamp;
 
+/// A file open for reading in place: sound files are probed at load, not read whole.
+pub trait ReadSeek: io::Read + io::Seek + Send + Sync {}
+impl<T: io::Read + io::Seek + Send + Sync> ReadSeek for T {}
+
 /// Something scene files, includes, shaders and images can be read from.
 pub trait Files: Send + Sync {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// Open a file to read parts of it (a sound file's header). Default: read it whole.
+    fn open(&self, path: &Path) -> io::Result<Box<dyn ReadSeek>> {
+        Ok(Box::new(io::Cursor::new(self.read(path)?)))
+    }
     /// Whether paths from this source are real files that can be watched for changes.
     fn is_disk(&self) -> bool {
         false
@@ -29,6 +37,9 @@ pub struct Disk;
 impl Files for Disk {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         std::fs::read(path)
+    }
+    fn open(&self, path: &Path) -> io::Result<Box<dyn ReadSeek>> {
+        Ok(Box::new(std::fs::File::open(path)?))
     }
     fn is_disk(&self) -> bool {
         true

@@ -7,10 +7,12 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_spanned::Spanned;
 
+mod audio;
 mod inputs;
 mod outputs;
 mod values;
 
+pub use audio::*;
 pub use inputs::*;
 pub use outputs::*;
 pub use values::*;
@@ -49,6 +51,23 @@ pub struct SceneFile {
     /// Thresholds on input values that fire named triggers.
     #[serde(default)]
     pub triggers: Vec<TriggerFile>,
+    /// The audio stream: host, device, rate, channels, voices; only in the main scene file.
+    pub audio: Option<AudioFile>,
+    /// The speakers of the room, usually in a hardware/speakers/ file that the scene includes.
+    #[serde(default)]
+    pub speakers: Vec<SpeakerFile>,
+    /// Sample players: sound files, where and when they play.
+    #[serde(default)]
+    pub sounds: Vec<SoundFile>,
+    /// Synth voices from a small graph vocabulary.
+    #[serde(default)]
+    pub synths: Vec<SynthFile>,
+    /// Effect buses (reverb, delay, filters) that sounds and synths play through.
+    #[serde(default)]
+    pub buses: Vec<BusFile>,
+    /// Audio features (level, onsets, bands) of the output or the input, into parameters.
+    #[serde(default)]
+    pub analysis: Vec<AnalysisFile>,
 }
 
 /// `[show]`

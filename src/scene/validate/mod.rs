@@ -1,8 +1,10 @@
 //! Stage two: the parsed file model (load.rs) becomes a `Scene`. Every entry is checked; names are
 //! resolved to ids; shaders are compiled and images decoded. All problems are collected.
 //! This file: the context, [show], [params.*]; layers.rs: [[layers]]; inputs.rs: [[inputs]],
-//! [[mappings]], [[triggers]]; outputs/: [[outputs]] (window, Art-Net, sACN) and [[fixtures]].
+//! [[mappings]], [[triggers]]; outputs/: [[outputs]] (window, Art-Net, sACN) and [[fixtures]];
+//! audio/: [audio], [[speakers]], [[sounds]], [[synths]], [[buses]], [[analysis]].
 
+mod audio;
 mod inputs;
 mod layers;
 mod outputs;
@@ -184,6 +186,10 @@ pub fn validate(
     cx.context.clear();
     let (window, leds) = outputs::check(&mut cx, canvas);
 
+    // [audio], [[speakers]], [[sounds]], [[synths]], [[buses]], [[analysis]]
+    cx.context.clear();
+    let audio = audio::check(&mut cx, &params, &triggers);
+
     let mut files_read = parsed.files.clone();
     files_read.append(&mut cx.read);
     if !cx.diags.is_empty() || !parsed.diagnostics.is_empty() {
@@ -209,7 +215,7 @@ pub fn validate(
         params,
         layers,
         window,
-        audio: Default::default(),
+        audio,
         leds,
         inputs,
         mappings,

@@ -69,6 +69,10 @@ enum Command {
         /// a facade preview (the LEDs in the colour they receive) to DIR/facade/.
         #[arg(long)]
         dmx: bool,
+        /// Bounce the scene's sound into this WAV file (32-bit float), sample-accurate on the
+        /// same clock as the frames, which see the analysis of that same audio.
+        #[arg(long, value_name = "OUT.wav")]
+        audio: Option<PathBuf>,
     },
     /// Print live input events, one per line, with a rate/drop summary every second.
     #[command(after_help = MONITOR_LED_HELP)]
@@ -238,13 +242,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             play(Arc::new(Disk), &scene, headless, window, snapshot)
         }
         Some(Command::Check { scenes }) => Ok(check(&scenes)),
-        Some(Command::Render { scene, frames, out, fps, size, replay, dmx }) => {
+        Some(Command::Render { scene, frames, out, fps, size, replay, dmx, audio }) => {
             if let Some(f) = fps
                 && !(f.is_finite() && (1.0..=480.0).contains(&f))
             {
                 anyhow::bail!("--fps {f}: must be between 1 and 480, as a scene's fps");
             }
-            let opts = RenderOptions { frames, out, fps, size, progress: true, replay, dmx };
+            let opts = RenderOptions { frames, out, fps, size, progress: true, replay, dmx, audio };
             let r = app::offline::render(&Disk, &scene, &opts)?;
             println!(
                 "rendered {} frames ({}x{} at {} fps) to {} in {:.1} s; contact sheet: {}",
@@ -326,6 +330,7 @@ fn demo() -> anyhow::Result<ExitCode> {
         progress: true,
         replay: None,
         dmx: false,
+        audio: None,
     };
     let r = app::offline::render(files.as_ref(), path, &opts)?;
     println!(

@@ -11,7 +11,7 @@ struct QuaiGlobals {
     _pad0: u32,
     resolution: vec2<f32>, // size of the picture being rendered, in pixels (the canvas, or `--size`)
     _pad1: vec2<f32>,
-    audio: vec4<f32>,      // audio bands (low, mid, high, level); zero until audio input exists
+    audio: vec4<f32>,      // the output mix: low, mid, high band energy and RMS level, each 0..1 (zero without sound)
     background: vec4<f32>, // the canvas background, premultiplied
 }
 

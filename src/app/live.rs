@@ -12,7 +12,7 @@ use crate::output::frames::Snapshot;
 use crate::render::Gpu;
 use crate::scene::{Files, Scene};
 use crate::show::tick::load_and_open_gpu;
-use crate::show::{ClockMode, FrameStats, Show, ShowInputs, ShowOptions};
+use crate::show::{AudioMode, ClockMode, FrameStats, Show, ShowInputs, ShowOptions};
 
 #[derive(Debug, Clone, Default)]
 pub struct LiveOptions {
@@ -38,6 +38,7 @@ pub fn live_show(
     let record = record.map(Recorder::create).transpose()?;
     let opts = ShowOptions {
         clock: ClockMode::Live,
+        audio: AudioMode::Live,
         size: None,
         watch: watch.then_some(files),
         inputs: ShowInputs::Live { record },

@@ -14,7 +14,7 @@ use crate::render::Gpu;
 use crate::render::contact::ContactSheet;
 use crate::scene::watch::panic_text;
 use crate::scene::{self, Files, Scene};
-use crate::show::{ClockMode, Show, ShowInputs, ShowOptions};
+use crate::show::{AudioMode, ClockMode, Show, ShowInputs, ShowOptions};
 
 #[derive(Debug, Clone)]
 pub struct RenderOptions {
@@ -29,6 +29,8 @@ pub struct RenderOptions {
     pub replay: Option<PathBuf>,
     /// Also write every frame's DMX (`DIR/dmx.jsonl`) and a facade preview (`DIR/facade/`).
     pub dmx: bool,
+    /// Bounce the scene's sound, sample-accurate on the same clock, into this WAV file.
+    pub audio: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -49,7 +51,7 @@ pub fn frame_path(dir: &Path, frame: u64) -> PathBuf {
 /// `read_canvas` or an attached output). `fps`/`size`: `None` = the scene's own.
 pub fn offline_show(gpu: Gpu, scene: Scene, fps: Option<f64>, size: Option<[u32; 2]>) -> Result<Show, AppError> {
     let clock = ClockMode::Fixed(fps.unwrap_or(scene.fps));
-    Show::new(gpu, scene, ShowOptions { clock, size, watch: None, inputs: ShowInputs::Idle })
+    Show::new(gpu, scene, ShowOptions { clock, audio: AudioMode::Off, size, watch: None, inputs: ShowInputs::Idle })
 }
 
 pub fn render(files: &dyn Files, scene_path: &Path, opts: &RenderOptions) -> Result<RenderReport, AppError> {
@@ -72,7 +74,8 @@ pub fn render(files: &dyn Files, scene_path: &Path, opts: &RenderOptions) -> Res
         None => None,
     };
     let inputs = events.map_or(ShowInputs::Idle, ShowInputs::Replay);
-    let opts_show = ShowOptions { clock: ClockMode::Fixed(fps), size: Some(size), watch: None, inputs };
+    let audio = opts.audio.clone().map_or(AudioMode::Off, AudioMode::Bounce);
+    let opts_show = ShowOptions { clock: ClockMode::Fixed(fps), audio, size: Some(size), watch: None, inputs };
     if opts.dmx && scene.leds.is_empty() {
         return Err(AppError::Usage(format!(
             "--dmx: {} has no LED outputs; add an [[outputs]] entry of kind \"artnet\" or \"sacn\" with its \

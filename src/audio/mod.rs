@@ -9,6 +9,7 @@
 pub mod analysis;
 pub mod decode;
 pub mod engine;
+pub mod graph;
 pub mod pan;
 pub mod show;
 pub mod stream;

@@ -13,7 +13,7 @@ use super::analysis::{AnalysisHandle, Analyzer, Features, spawn_analysis};
 use super::engine::{self, Engine, EngineHandle, EngineSettings, Source, VoiceId, VoiceParams};
 use super::{decode, pan};
 use crate::app::AppError;
-use crate::scene::audio::{AnalysisSource, Feature, Sound, Start};
+use crate::scene::audio::{AnalysisSource, Feature, Sound, Start, Synth};
 use crate::scene::{ParamId, Scene};
 use crate::show::{FrameTime, ParamStore};
 
@@ -37,14 +37,46 @@ struct Bounce {
     path: PathBuf,
 }
 
-/// One scene sound and its voice.
+/// What a player plays.
+enum Kind {
+    /// A sample player: the decoded file (`None`: streamed from disk when it starts).
+    Sample { sound: Sound, buffer: Option<Arc<engine::SampleBuffer>> },
+    /// A synth voice: its graph is built anew each time it starts.
+    Synth(Synth),
+}
+
+/// One sound or synth of the scene, and its voice when it plays.
 struct Player {
-    sound: Sound,
-    buffer: Option<Arc<engine::SampleBuffer>>,
+    kind: Kind,
     voice: Option<VoiceId>,
-    /// The sound's streaming decoder, while a streamed voice plays.
+    /// The streaming decoder while a streamed voice plays.
     stream: Option<decode::StreamHandle>,
     last_gain: f32,
+    /// Synth inputs last sent.
+    last_inputs: Vec<f32>,
+}
+
+/// What sounds and synths have in common.
+struct Common<'a> {
+    autoplay: bool,
+    start: &'a [Start],
+    stop: &'a [Start],
+    fade_out: f32,
+}
+
+impl Player {
+    fn new(kind: Kind) -> Self {
+        Self { kind, voice: None, stream: None, last_gain: f32::NAN, last_inputs: Vec::new() }
+    }
+
+    fn common(&self) -> Common<'_> {
+        match &self.kind {
+            Kind::Sample { sound: s, .. } => {
+                Common { autoplay: s.autoplay, start: &s.start, stop: &s.stop, fade_out: s.fade_out }
+            }
+            Kind::Synth(s) => Common { autoplay: s.autoplay, start: &s.start, stop: &s.stop, fade_out: s.fade_out },
+        }
+    }
 }
 
 pub struct ShowAudio {
@@ -125,18 +157,9 @@ impl ShowAudio {
         };
         let mut players = Vec::new();
         for sound in &audio.sounds {
-            let buffer = if sound.stream {
-                None
-            } else {
-                let d = decode::decode_file(&sound.file).map_err(|e| AppError::Environment(e.to_string()))?;
-                Some(Arc::new(engine::SampleBuffer {
-                    sample_rate: d.sample_rate,
-                    channels: d.channels,
-                    frames: d.frames,
-                }))
-            };
-            players.push(Player { sound: sound.clone(), buffer, voice: None, stream: None, last_gain: f32::NAN });
+            players.push(Player::new(Kind::Sample { sound: sound.clone(), buffer: preload(sound)? }));
         }
+        players.extend(audio.synths.iter().map(|s| Player::new(Kind::Synth(s.clone()))));
         Ok(Some(Self {
             handle,
             run,
@@ -169,19 +192,17 @@ impl ShowAudio {
         let values = params.values().to_vec();
         let first = self.before.is_empty();
         for i in 0..self.players.len() {
-            let p = &self.players[i];
+            let c = self.players[i].common();
             let crossed = |list: &[Start]| list.iter().any(|s| started(s, fired, &self.before, &values));
-            let start = (first && p.sound.autoplay) || crossed(&p.sound.start);
-            let stop = crossed(&p.sound.stop);
+            let (start, stop, fade) = ((first && c.autoplay) || crossed(c.start), crossed(c.stop), c.fade_out);
             if stop && let Some(id) = self.players[i].voice.take() {
-                let fade = self.players[i].sound.fade_out;
                 let _ = self.handle.stop(id, at, fade);
                 self.players[i].stream = None;
             }
             if start && self.players[i].voice.is_none() {
-                self.start(i, at);
+                self.start(i, at, &values);
             }
-            self.follow_gain(i, at, &values);
+            self.follow(i, at, &values);
         }
         for e in self.handle.events() {
             if let engine::Event::Finished(id) = e {
@@ -198,48 +219,92 @@ impl ShowAudio {
         Ok(self.uniform())
     }
 
-    fn start(&mut self, i: usize, at: u64) {
+    fn start(&mut self, i: usize, at: u64, values: &[f32]) {
+        let (speakers, channels, rate) = (&self.speakers, self.channels, self.sample_rate);
         let p = &mut self.players[i];
-        let s = &p.sound;
-        let source = match &p.buffer {
-            Some(b) => Source::Sample(b.clone()),
-            None => match decode::stream(&s.file, s.offset, s.looping, self.sample_rate as usize * 2) {
-                Ok((reader, handle)) => {
-                    p.stream = Some(handle);
-                    Source::Stream(reader)
-                }
-                Err(e) => {
-                    tracing::warn!("sound `{}`: {e}; it does not play, the rest plays on", s.name);
-                    return;
-                }
-            },
+        let mut params = VoiceParams::default();
+        let mut inputs = Vec::new();
+        let (name, source) = match &p.kind {
+            Kind::Sample { sound: s, buffer } => {
+                let source = match buffer {
+                    Some(b) => Source::Sample(b.clone()),
+                    None => match decode::stream(&s.file, s.offset, s.looping, rate as usize * 2) {
+                        Ok((reader, handle)) => {
+                            p.stream = Some(handle);
+                            Source::Stream(reader)
+                        }
+                        Err(e) => {
+                            tracing::warn!("sound `{}`: {e}; it does not play, the rest plays on", s.name);
+                            return;
+                        }
+                    },
+                };
+                params = VoiceParams {
+                    gain: db(s.gain_db),
+                    gains: pan::gains(&s.placement, speakers, channels),
+                    looping: s.looping,
+                    offset: if buffer.is_some() { s.offset } else { 0.0 },
+                    fade_in: s.fade_in,
+                    fade_out: s.fade_out,
+                    rate: s.rate,
+                    bus: s.bus,
+                    priority: s.priority,
+                    ..params
+                };
+                (&s.name, source)
+            }
+            Kind::Synth(s) => {
+                let names: Vec<String> = s.inputs.iter().map(|(n, _)| n.clone()).collect();
+                inputs = s.inputs.iter().map(|(_, id)| values.get(id.0).copied().unwrap_or(0.0)).collect();
+                params = VoiceParams {
+                    gain: db(s.gain_db),
+                    gains: pan::gains(&s.placement, speakers, channels),
+                    fade_in: s.fade_in,
+                    fade_out: s.fade_out,
+                    bus: s.bus,
+                    priority: s.priority,
+                    smoothing: s.smoothing,
+                    ..params
+                };
+                (&s.name, Source::Synth(super::graph::build(&s.ast, &names)))
+            }
         };
-        let params = VoiceParams {
-            gain: db(s.gain_db),
-            gains: pan::gains(&s.placement, &self.speakers, self.channels),
-            looping: s.looping,
-            offset: if p.buffer.is_some() { s.offset } else { 0.0 },
-            fade_in: s.fade_in,
-            fade_out: s.fade_out,
-            rate: s.rate,
-            bus: s.bus,
-            priority: s.priority,
-            ..VoiceParams::default()
-        };
-        match self.handle.play(at, source, params) {
-            Ok(id) => p.voice = Some(id),
-            Err(e) => tracing::warn!("sound `{}` does not start: {e}", s.name),
+        let name = name.clone();
+        match self.handle.play_with_inputs(at, source, params, &inputs) {
+            Ok(id) => {
+                p.voice = Some(id);
+                p.last_inputs = inputs;
+                tracing::debug!("sound `{name}` started");
+            }
+            Err(e) => tracing::warn!("sound `{name}` does not start: {e}"),
         }
     }
 
-    /// A sound whose gain follows a parameter: move it when the parameter moved.
-    fn follow_gain(&mut self, i: usize, at: u64, values: &[f32]) {
+    /// Gains that follow a parameter and synth inputs bound to parameters: sent when they move
+    /// (the engine smooths them).
+    fn follow(&mut self, i: usize, at: u64, values: &[f32]) {
         let p = &mut self.players[i];
-        let (Some(id), Some(param)) = (p.voice, p.sound.gain_param) else { return };
-        let g = values.get(param.0).copied().unwrap_or(1.0);
-        if (g - p.last_gain).abs() > 1e-4 || p.last_gain.is_nan() {
-            p.last_gain = g;
-            let _ = self.handle.set(id, at, engine::Control::Gain, db(p.sound.gain_db) * g.clamp(0.0, 1.0));
+        let Some(id) = p.voice else { return };
+        match &p.kind {
+            Kind::Sample { sound, .. } => {
+                let Some(param) = sound.gain_param else { return };
+                let g = values.get(param.0).copied().unwrap_or(1.0);
+                if (g - p.last_gain).abs() > 1e-4 || p.last_gain.is_nan() {
+                    p.last_gain = g;
+                    let _ = self.handle.set(id, at, engine::Control::Gain, db(sound.gain_db) * g.clamp(0.0, 1.0));
+                }
+            }
+            Kind::Synth(s) => {
+                for (k, (_, param)) in s.inputs.iter().enumerate() {
+                    let v = values.get(param.0).copied().unwrap_or(0.0);
+                    if p.last_inputs.get(k).is_none_or(|last| (last - v).abs() > 1e-6) {
+                        let _ = self.handle.set_input(id, k, v);
+                        if let Some(slot) = p.last_inputs.get_mut(k) {
+                            *slot = v;
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -279,6 +344,15 @@ impl ShowAudio {
         }
         Ok(())
     }
+}
+
+/// A sound's samples decoded into memory, or `None` when it streams from disk.
+fn preload(sound: &Sound) -> Result<Option<Arc<engine::SampleBuffer>>, AppError> {
+    if sound.stream {
+        return Ok(None);
+    }
+    let d = decode::decode_file(&sound.file).map_err(|e| AppError::Environment(e.to_string()))?;
+    Ok(Some(Arc::new(engine::SampleBuffer { sample_rate: d.sample_rate, channels: d.channels, frames: d.frames })))
 }
 
 /// The stream a scene without `[audio]` gets: 48 kHz stereo (or as many channels as its speakers),

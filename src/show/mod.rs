@@ -10,4 +10,4 @@ pub mod tick;
 pub use clock::{Clock, FrameTime, ShowClock};
 pub use params::{ParamError, ParamStore};
 pub use stats::FrameStats;
-pub use tick::{ClockMode, Show, ShowInputs, ShowOptions};
+pub use tick::{AudioMode, ClockMode, Show, ShowInputs, ShowOptions};

@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use super::{Clock, FrameStats, FrameTime, ParamStore, ShowClock};
 use crate::app::AppError;
+use crate::audio::show::ShowAudio;
 use crate::input::event::InputEvent;
 use crate::input::hub::InputHub;
 use crate::input::log::Recorder;
@@ -36,8 +37,21 @@ pub enum ShowInputs {
     Replay(Vec<InputEvent>),
 }
 
+/// What the show does with sound.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum AudioMode {
+    /// No audio engine (renders without `--audio`).
+    #[default]
+    Off,
+    /// The scene's sounds on the audio device (when the scene has any).
+    Live,
+    /// Bounced offline, sample-accurate on the fixed clock, into this WAV file.
+    Bounce(std::path::PathBuf),
+}
+
 pub struct ShowOptions {
     pub clock: ClockMode,
+    pub audio: AudioMode,
     /// Canvas size; `None` = the scene's (and a reload may change it).
     pub size: Option<[u32; 2]>,
     /// Watch the scene's files (when they are on disk) and swap in edits.
@@ -53,6 +67,8 @@ pub struct Show {
     clock: Clock,
     origin: ShowClock,
     pub inputs: InputHub,
+    /// The scene's sounds (none when it has none, or with `AudioMode::Off`).
+    audio: Option<ShowAudio>,
     watcher: Option<SceneWatcher<Compositor>>,
     outputs: Vec<Box<dyn Output>>,
     /// Frame-time statistics (live clocks only).
@@ -92,6 +108,11 @@ impl Show {
                 hub
             }
         };
+        let audio = match &opts.audio {
+            AudioMode::Off => None,
+            AudioMode::Live => ShowAudio::new(&scene, None)?,
+            AudioMode::Bounce(wav) => ShowAudio::new(&scene, Some(wav))?,
+        };
         let (clock, stats) = match opts.clock {
             ClockMode::Live => (Clock::live_at(origin), Some(FrameStats::new(1.0 / scene.fps))),
             ClockMode::Fixed(fps) => (Clock::fixed(fps), None),
@@ -105,6 +126,7 @@ impl Show {
             clock,
             origin,
             inputs,
+            audio,
             watcher,
             outputs: Vec::new(),
             stats,
@@ -158,13 +180,18 @@ impl Show {
     pub fn tick(&mut self) -> Result<FrameTime, AppError> {
         self.poll_reload();
         let t = self.clock.tick();
-        for name in self.inputs.step(t.time, &mut self.params) {
+        let fired = self.inputs.step(t.time, &mut self.params);
+        for name in &fired {
             tracing::info!("trigger `{name}` fired at {:.3} s (frame {})", t.time, t.frame);
         }
+        let audio = match &mut self.audio {
+            Some(a) => a.step(t, &fired, &mut self.params)?,
+            None => [0.0; 4],
+        };
         self.params.advance(t.delta as f32);
         self.compositor.prepare(
             &self.gpu.queue,
-            &FrameInput { time: t.time, delta: t.delta, frame: t.frame, params: self.params.values(), audio: [0.0; 4] },
+            &FrameInput { time: t.time, delta: t.delta, frame: t.frame, params: self.params.values(), audio },
         );
         let mut encoder =
             self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("quai tick") });
@@ -205,6 +232,14 @@ impl Show {
     /// are finished even when one fails; the first error is returned.
     pub fn finish(&mut self) -> Result<(), AppError> {
         self.gpu.wait();
+        if let Some(audio) = self.audio.take() {
+            // An offline bounce ends where the last frame ends: frames × 1/fps.
+            let end = match self.clock {
+                crate::show::Clock::Fixed { fps, frame } => frame as f64 / fps,
+                crate::show::Clock::Live { .. } => self.last.time,
+            };
+            audio.finish(end)?;
+        }
         let mut outputs = std::mem::take(&mut self.outputs);
         let frame = self.frame();
         let mut first = None;

@@ -123,6 +123,20 @@ enum Command {
         #[arg(long, value_name = "SECONDS")]
         duration: Option<f64>,
     },
+    /// Speaker test: pink noise on one speaker at a time, in the layout's order, each named in the
+    /// log, through the scene's own audio settings.
+    AudioTest {
+        scene: PathBuf,
+        /// Seconds of noise per speaker.
+        #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
+        hold: f64,
+        /// Level of the noise in dBFS.
+        #[arg(long, value_name = "DB", default_value_t = -20.0, allow_negative_numbers = true)]
+        level: f32,
+        /// Stop after this many seconds.
+        #[arg(long, value_name = "SECONDS")]
+        duration: Option<f64>,
+    },
     /// List GPUs, displays, MIDI ports, serial ports and network interfaces.
     Devices,
     /// Print the JSON Schema of the scene format (for editor completion).
@@ -279,6 +293,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 duration: duration.map(Duration::from_secs_f64),
             };
             app::led_test::run(&loaded, &opts, stop_flag())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::AudioTest { scene, hold, level, duration }) => {
+            let loaded = scene::load(&scene)?;
+            let opts = app::audio_test::AudioTestOptions {
+                hold: Duration::from_secs_f64(hold.clamp(0.1, 600.0)),
+                level_db: level.clamp(-60.0, 0.0),
+                duration: duration.map(Duration::from_secs_f64),
+            };
+            app::audio_test::run(&loaded, &opts, stop_flag())?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Devices) => {

@@ -2,6 +2,7 @@
 //! to exit codes): offline rendering, live playback (window or headless) with hot reload, and the
 //! device listing.
 
+pub mod audio_test;
 pub mod devices;
 pub mod led_test;
 pub mod live;

@@ -394,13 +394,13 @@ fn effect_kind(e: &crate::scene::audio::Effect) -> engine::EffectKind {
 /// The engine as the device callback's work. When the device gave fewer or more channels than
 /// asked, the engine still renders its own count into a buffer made here, and the callback copies
 /// what fits (the rest silent): no allocation on the audio thread.
-struct EngineRender {
+pub struct EngineRender {
     engine: Engine,
     scratch: Vec<f32>,
 }
 
 impl EngineRender {
-    fn new(engine: Engine) -> Self {
+    pub fn new(engine: Engine) -> Self {
         let scratch = vec![0.0; engine.channels() * 8192];
         Self { engine, scratch }
     }

@@ -54,6 +54,8 @@ struct Player {
     last_gain: f32,
     /// Synth inputs last sent.
     last_inputs: Vec<f32>,
+    /// New since the last tick: an autoplay sound starts now.
+    fresh: bool,
 }
 
 /// What sounds and synths have in common.
@@ -66,7 +68,7 @@ struct Common<'a> {
 
 impl Player {
     fn new(kind: Kind) -> Self {
-        Self { kind, voice: None, stream: None, last_gain: f32::NAN, last_inputs: Vec::new() }
+        Self { kind, voice: None, stream: None, last_gain: f32::NAN, last_inputs: Vec::new(), fresh: true }
     }
 
     fn common(&self) -> Common<'_> {
@@ -90,6 +92,8 @@ pub struct ShowAudio {
     features: Features,
     speakers: Vec<crate::scene::audio::Speaker>,
     analysis: Vec<crate::scene::audio::Analysis>,
+    /// What the stream and buses were built from (a reload cannot change them live).
+    built: (Option<crate::scene::audio::AudioSettings>, Vec<crate::scene::audio::Bus>),
 }
 
 fn db(v: f32) -> f32 {
@@ -170,6 +174,7 @@ impl ShowAudio {
             features: Features::default(),
             speakers: audio.speakers.clone(),
             analysis: audio.analysis.clone(),
+            built: (audio.settings.clone(), audio.buses.clone()),
         }))
     }
 
@@ -190,11 +195,11 @@ impl ShowAudio {
         };
         self.apply_analysis(params);
         let values = params.values().to_vec();
-        let first = self.before.is_empty();
         for i in 0..self.players.len() {
-            let c = self.players[i].common();
             let crossed = |list: &[Start]| list.iter().any(|s| started(s, fired, &self.before, &values));
-            let (start, stop, fade) = ((first && c.autoplay) || crossed(c.start), crossed(c.stop), c.fade_out);
+            let fresh = std::mem::take(&mut self.players[i].fresh);
+            let c = self.players[i].common();
+            let (start, stop, fade) = ((fresh && c.autoplay) || crossed(c.start), crossed(c.stop), c.fade_out);
             if stop && let Some(id) = self.players[i].voice.take() {
                 let _ = self.handle.stop(id, at, fade);
                 self.players[i].stream = None;
@@ -334,6 +339,53 @@ impl ShowAudio {
         [mean(0..5), mean(5..11), mean(11..16), ((self.features.rms_db + 60.0) / 60.0).clamp(0.0, 1.0)]
     }
 
+    /// A reloaded scene: sounds and synths whose definition did not change keep playing
+    /// untouched; removed ones fade out; new and changed ones start afresh (autoplay at once).
+    /// The stream settings and buses are fixed while the stream runs: a change is reported and
+    /// applies at the next start.
+    pub fn reload(&mut self, scene: &Scene) -> Result<(), AppError> {
+        let audio = &scene.audio;
+        if (audio.settings.clone(), audio.buses.clone()) != self.built {
+            tracing::warn!("the [audio] settings or [[buses]] changed: they apply when quai is restarted");
+        }
+        // Decode what is new first: a file that does not load leaves everything as it was.
+        let mut decoded = Vec::new();
+        for sound in &audio.sounds {
+            let playing = self.players.iter().any(|p| matches!(&p.kind, Kind::Sample { sound: s, .. } if s == sound));
+            if !playing {
+                decoded.push(preload(sound)?);
+            }
+        }
+        let mut decoded = decoded.into_iter();
+        let mut old = std::mem::take(&mut self.players);
+        let mut keep =
+            |same: &dyn Fn(&Kind) -> bool| old.iter().position(|p| same(&p.kind)).map(|i| old.swap_remove(i));
+        let mut next = Vec::new();
+        for sound in &audio.sounds {
+            match keep(&|k| matches!(k, Kind::Sample { sound: s, .. } if s == sound)) {
+                Some(p) => next.push(p),
+                None => next.push(Player::new(Kind::Sample { sound: sound.clone(), buffer: decoded.next().flatten() })),
+            }
+        }
+        for synth in &audio.synths {
+            match keep(&|k| matches!(k, Kind::Synth(s) if s == synth)) {
+                Some(p) => next.push(p),
+                None => next.push(Player::new(Kind::Synth(synth.clone()))),
+            }
+        }
+        let at = self.handle.now();
+        for p in old {
+            if let Some(id) = p.voice {
+                let _ = self.handle.stop(id, at, p.common().fade_out);
+            }
+        }
+        self.players = next;
+        self.speakers = audio.speakers.clone();
+        self.analysis = audio.analysis.clone();
+        self.before.clear();
+        Ok(())
+    }
+
     /// The end of an offline bounce: render up to `end` seconds and close the WAV.
     pub fn finish(self, end: f64) -> Result<(), AppError> {
         if let Run::Offline(mut b) = self.run {
@@ -441,5 +493,48 @@ impl Bounce {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scene(drone_gain: f32) -> Scene {
+        let text = format!(
+            "[audio]\nchannels = 1\n\
+             [[synths]]\nname = \"bed\"\ngraph = \"sine(220)\"\ngain = -20.0\nautoplay = true\n\
+             [[synths]]\nname = \"drone\"\ngraph = \"sine(110)\"\ngain = {drone_gain}\nautoplay = true\n"
+        );
+        crate::scene::load_str(Path::new("s.toml"), &text).expect("scene")
+    }
+
+    /// A reload keeps the voice of a synth whose definition did not change (same voice, never
+    /// restarted) and restarts the one that changed.
+    #[test]
+    fn reload_keeps_unchanged_voices_playing() {
+        let dir = tempfile::tempdir().expect("dir");
+        let first = scene(-20.0);
+        let mut audio = ShowAudio::new(&first, Some(&dir.path().join("a.wav"))).expect("audio").expect("some");
+        let mut params = ParamStore::new(&first.params);
+        let tick = |audio: &mut ShowAudio, params: &mut ParamStore, frame: u64| {
+            let t = FrameTime { time: frame as f64 / 24.0, delta: 1.0 / 24.0, frame };
+            audio.step(t, &[], params).expect("step");
+        };
+        for f in 0..3 {
+            tick(&mut audio, &mut params, f);
+        }
+        let voice = |a: &ShowAudio, name: &str| {
+            a.players.iter().find(|p| matches!(&p.kind, Kind::Synth(s) if s.name == name)).and_then(|p| p.voice)
+        };
+        let (bed, drone) = (voice(&audio, "bed").expect("bed plays"), voice(&audio, "drone").expect("drone plays"));
+        audio.reload(&scene(-12.0)).expect("reload");
+        for f in 3..6 {
+            tick(&mut audio, &mut params, f);
+        }
+        assert_eq!(voice(&audio, "bed"), Some(bed), "the unchanged synth keeps its voice");
+        let again = voice(&audio, "drone").expect("the changed synth plays again");
+        assert_ne!(again, drone, "the changed synth restarted with its new gain");
+        audio.finish(6.0 / 24.0).expect("finish");
     }
 }

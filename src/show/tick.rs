@@ -274,6 +274,11 @@ impl Show {
                         tracing::warn!("the [[outputs]] window settings changed: they apply when quai is restarted");
                     }
                     self.params = self.params.rebind(&scene.params);
+                    if let Some(audio) = &mut self.audio
+                        && let Err(e) = audio.reload(&scene)
+                    {
+                        tracing::error!("sound reload: {e}; the sounds that were playing go on");
+                    }
                     let hub = std::mem::replace(&mut self.inputs, InputHub::idle(&scene));
                     self.inputs = hub.reload(&scene, self.origin);
                     if value.size() != self.canvas.size {

@@ -92,6 +92,8 @@ pub struct ShowAudio {
     features: Features,
     speakers: Vec<crate::scene::audio::Speaker>,
     analysis: Vec<crate::scene::audio::Analysis>,
+    /// The smoothed value (0..1 of the parameter's range) of each `[[analysis]]`.
+    smoothed: Vec<f32>,
     /// What the stream and buses were built from (a reload cannot change them live).
     built: (Option<crate::scene::audio::AudioSettings>, Vec<crate::scene::audio::Bus>),
 }
@@ -174,6 +176,7 @@ impl ShowAudio {
             features: Features::default(),
             speakers: audio.speakers.clone(),
             analysis: audio.analysis.clone(),
+            smoothed: Vec::new(),
             built: (audio.settings.clone(), audio.buses.clone()),
         }))
     }
@@ -193,7 +196,7 @@ impl ShowAudio {
                 self.handle.now()
             }
         };
-        self.apply_analysis(params);
+        self.apply_analysis(params, t.delta as f32);
         let values = params.values().to_vec();
         for i in 0..self.players.len() {
             let crossed = |list: &[Start]| list.iter().any(|s| started(s, fired, &self.before, &values));
@@ -313,8 +316,11 @@ impl ShowAudio {
         }
     }
 
-    fn apply_analysis(&self, params: &mut ParamStore) {
-        for a in &self.analysis {
+    /// Each `[[analysis]]` into its parameter: the raw feature mapped from its `in` range onto
+    /// the parameter's range, smoothed over the entry's own `smoothing` (exponential, `dt` apart).
+    fn apply_analysis(&mut self, params: &mut ParamStore, dt: f32) {
+        self.smoothed.resize(self.analysis.len(), f32::NAN);
+        for (a, s) in self.analysis.iter().zip(&mut self.smoothed) {
             if a.source == AnalysisSource::Input {
                 continue; // the input stream arrives with the device layer
             }
@@ -322,12 +328,13 @@ impl ShowAudio {
                 Feature::Rms => self.features.rms_db,
                 Feature::Peak => self.features.peak_db,
                 Feature::Onset => self.features.onset,
-                Feature::Band { index, .. } => self.features.bands.get(index).copied().unwrap_or(0.0),
+                Feature::Band { index, bands } => band(&self.features, index, bands),
             };
             let [lo, hi] = a.input_range;
             let x = ((raw - lo) / (hi - lo)).clamp(0.0, 1.0);
+            *s = if s.is_nan() || a.smoothing <= 0.0 { x } else { *s + (x - *s) * (1.0 - (-dt / a.smoothing).exp()) };
             let def = &params.defs()[a.param.0];
-            let _ = params.set(a.param, def.min + x * (def.max - def.min));
+            let _ = params.set(a.param, def.min + *s * (def.max - def.min));
         }
     }
 
@@ -382,6 +389,7 @@ impl ShowAudio {
         self.players = next;
         self.speakers = audio.speakers.clone();
         self.analysis = audio.analysis.clone();
+        self.smoothed.clear();
         self.before.clear();
         Ok(())
     }
@@ -422,6 +430,17 @@ fn default_settings(speakers: &[crate::scene::audio::Speaker]) -> crate::scene::
         input: None,
         connect: Vec::new(),
     }
+}
+
+/// Band `index` of `bands` log bands (8 or 16) from the analyser's 16: the 8-band edges are every
+/// other 16-band edge, so band k of 8 is the mean of bands 2k and 2k + 1 of 16.
+fn band(f: &Features, index: usize, bands: usize) -> f32 {
+    let per = (f.bands.len() / bands.clamp(1, f.bands.len())).max(1);
+    let range = (index * per).min(f.bands.len())..((index + 1) * per).min(f.bands.len());
+    if range.is_empty() {
+        return 0.0;
+    }
+    f.bands[range.clone()].iter().sum::<f32>() / range.len() as f32
 }
 
 fn started(s: &Start, fired: &[&str], before: &[f32], now: &[f32]) -> bool {
@@ -499,6 +518,18 @@ impl Bounce {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Band k of 8 covers bands 2k and 2k + 1 of the analyser's 16 (regression: `band:2/8` read
+    /// band 2 of 16, a much lower range).
+    #[test]
+    fn eight_bands_merge_pairs_of_sixteen() {
+        let mut f = Features::default();
+        f.bands[4] = 0.2;
+        f.bands[5] = 0.6;
+        assert!((band(&f, 2, 8) - 0.4).abs() < 1e-6);
+        assert_eq!(band(&f, 4, 16), 0.2);
+        assert_eq!(band(&f, 9, 8), 0.0, "out of range reads 0");
+    }
 
     fn scene(drone_gain: f32) -> Scene {
         let text = format!(

@@ -181,7 +181,7 @@ fn main() -> ExitCode {
         unsafe { std::env::set_var("JACK_NO_START_SERVER", "1") };
     }
     let filter = tracing_subscriber::EnvFilter::try_from_env("QUAI_LOG").unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new("info,wgpu_core=warn,wgpu_hal=warn,naga=off,winit=warn,sctk=warn")
+        tracing_subscriber::EnvFilter::new("info,wgpu_core=warn,wgpu_hal=warn,naga=off,winit=warn,sctk=warn,symphonia_core=warn,symphonia_format_ogg=warn,symphonia=warn")
     });
     // Colour only on a terminal: the journal and log files get plain text.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
@@ -376,7 +376,24 @@ fn check(scenes: &[PathBuf]) -> ExitCode {
                     0 => String::new(),
                     n => format!(", {n} LED output{} with {leds} LEDs", if n == 1 { "" } else { "s" }),
                 };
-                println!("{}: ok ({} layers, {} parameters{facade})", path.display(), s.layers.len(), s.params.len())
+                let a = &s.audio;
+                let sound = match a.sounds.len() + a.synths.len() {
+                    0 => String::new(),
+                    _ => {
+                        let n = |k: usize, one: &str| format!("{k} {one}{}", if k == 1 { "" } else { "s" });
+                        let room = match a.speakers.len() {
+                            0 => String::new(),
+                            k => format!(" on {}", n(k, "speaker")),
+                        };
+                        format!(", {}, {}{room}", n(a.sounds.len(), "sound"), n(a.synths.len(), "synth"))
+                    }
+                };
+                println!(
+                    "{}: ok ({} layers, {} parameters{facade}{sound})",
+                    path.display(),
+                    s.layers.len(),
+                    s.params.len()
+                )
             }
             Err(e) => {
                 failed = true;

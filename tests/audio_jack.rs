@@ -1,7 +1,9 @@
 //! The audio output stream for real: JACK (jackd2, dummy driver, private server per test through
 //! the MIDI tests' harness: one server at a time, each test in its own child process, "1 passed"
-//! required) and ALSA's `null` device. Through the library (`quai::audio::stream`), checked by
-//! JACK clients nobody here wrote (`jack_lsp`, `jack_rec`, both from jackd2).
+//! required) and ALSA's `null` device. Through the library (`quai::audio::stream`, and the input
+//! side through `quai::audio::show::ShowAudio`), checked by JACK clients nobody here wrote
+//! (`jack_lsp`, `jack_rec`, both from jackd2) and by JACK clients of the test's own (the `jack`
+//! crate: an observer, and a sine player into quai's inputs).
 
 use std::io::Write as _;
 use std::process::{Command, Stdio};
@@ -9,7 +11,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use quai::audio::stream::{self, AudioStream, HostChoice, Render, StreamConfig, StreamState};
+use quai::audio::analysis::spawn_analysis;
+use quai::audio::stream::{self, AudioStream, HostChoice, InputConfig, Render, StreamConfig, StreamState};
 
 /// The lock the unit tests' JACK harness takes too: one test server at a time.
 #[path = "../src/input/midi/jack_lock.rs"]
@@ -30,6 +33,7 @@ fn config(host: HostChoice) -> StreamConfig {
         channels: 2,
         client_name: "quai-test".into(),
         connect: Vec::new(),
+        input: None,
     }
 }
 
@@ -318,4 +322,141 @@ fn alsa_null_device_opens_and_renders() {
     assert_eq!((host.as_str(), channels), ("ALSA", 2));
     assert!(device.contains("alsa:null"), "{device}");
     wait_for(Duration::from_secs(5), "frames rendered", || s.frames_rendered() > 0);
+}
+
+/// A JACK client of the test's own playing a 1 kHz sine of amplitude `amp` from its port `out`
+/// (RMS `amp / √2`: 0.5 reads -9.03 dBFS).
+struct SinePlayer {
+    _client: jack::AsyncClient<(), PlaySine>,
+}
+struct PlaySine {
+    port: jack::Port<jack::AudioOut>,
+    phase: f32,
+    amp: f32,
+}
+impl jack::ProcessHandler for PlaySine {
+    fn process(&mut self, _: &jack::Client, ps: &jack::ProcessScope) -> jack::Control {
+        for s in self.port.as_mut_slice(ps) {
+            *s = (self.phase * std::f32::consts::TAU).sin() * self.amp;
+            self.phase = (self.phase + 1000.0 / 48000.0).fract();
+        }
+        jack::Control::Continue
+    }
+}
+impl SinePlayer {
+    /// Starts the player and connects its `out` to each of `to`.
+    fn start(amp: f32, to: &[String]) -> SinePlayer {
+        let (client, _) =
+            jack::Client::new("quai-test-player", jack::ClientOptions::NO_START_SERVER).expect("player client");
+        let port = client.register_port("out", jack::AudioOut::default()).expect("player port");
+        let name = port.name().expect("port name");
+        let client = client.activate_async((), PlaySine { port, phase: 0.0, amp }).expect("activate the player");
+        for theirs in to {
+            client.as_client().connect_ports_by_name(&name, theirs).expect("connect the player");
+        }
+        SinePlayer { _client: client }
+    }
+}
+
+/// What `jack_lsp -c` says `port` is connected to.
+fn connections(port: &str) -> Vec<String> {
+    let lsp = jack_tool("jack_lsp").arg("-c").output().expect("jack_lsp (jackd2)");
+    let lsp = String::from_utf8_lossy(&lsp.stdout).into_owned();
+    let mut lines = lsp.lines().skip_while(|l| *l != port);
+    assert!(lines.next().is_some(), "no port {port}:\n{lsp}");
+    lines.take_while(|l| l.starts_with(' ')).map(|l| l.trim().to_owned()).collect()
+}
+
+/// The input side on JACK: ports `quai-test:in_1`/`in_2` on the output's client, connected from
+/// `system:capture_1`/`_2` (silent on the dummy driver); a sine of amplitude 0.5 that a client of
+/// the test's plays into both reaches the input analysis as its RMS, -9.03 dBFS (±0.5 dB), with no
+/// frame dropped; once the player is gone the input reads silence again.
+#[test]
+fn jack_input_analysis_reads_another_clients_sine() {
+    in_jack_child(concat!(module_path!(), "::jack_input_analysis_reads_another_clients_sine"), || {
+        let _jack = Jackd::start();
+        let mut c = config(HostChoice::Jack);
+        c.input = Some(InputConfig { device: None, channels: 2, connect: Vec::new() });
+        let mut s = stream::start(c, Box::new(Sine(0.0)));
+        let analysis = spawn_analysis(s.take_input().expect("the input ring"), 48000, 2, 16);
+        wait_for(Duration::from_secs(5), "the stream to run", || running(&s));
+        assert_eq!(
+            s.input_state(),
+            Some(StreamState::Running {
+                host: "JACK".into(),
+                device: "quai-test".into(),
+                sample_rate: 48000,
+                buffer: 128,
+                channels: 2
+            })
+        );
+        assert_eq!(connections("quai-test:in_1"), ["system:capture_1"]);
+        assert_eq!(connections("quai-test:in_2"), ["system:capture_2"]);
+        wait_for(Duration::from_secs(2), "input frames", || s.input_frames() > 4800);
+        assert!(analysis.latest().rms_db < -100.0, "the dummy capture ports are silent: {:?}", analysis.latest());
+
+        let player = SinePlayer::start(0.5, &["quai-test:in_1".into(), "quai-test:in_2".into()]);
+        let want = 20.0 * (0.5f32 / 2f32.sqrt()).log10();
+        wait_for(Duration::from_secs(5), "the sine's level", || (analysis.latest().rms_db - want).abs() < 0.5);
+        std::thread::sleep(Duration::from_millis(500));
+        let got = analysis.latest().rms_db;
+        eprintln!(
+            "input RMS {got:.2} dBFS (the sine: {want:.2}); {} frames in, {} dropped",
+            s.input_frames(),
+            s.input_dropped()
+        );
+        assert!((got - want).abs() < 0.5, "input RMS {got} dBFS, the sine is {want}");
+        assert_eq!(s.input_dropped(), 0, "the analysis thread kept up");
+
+        drop(player);
+        wait_for(Duration::from_secs(5), "silence after the player left", || analysis.latest().rms_db < -100.0);
+        drop(s);
+        drop(analysis);
+    });
+}
+
+/// `[[analysis]] source = "input"` lands in its parameter through `ShowAudio` (live, JACK): the
+/// parameter `mic` (RMS, -60..0 dBFS onto 0..1) reads the sine a client of the test's plays into
+/// `in_1`: 0.85 for -9.03 dBFS. (Before the input side it was skipped and stayed at 0.)
+#[test]
+fn show_input_analysis_lands_in_its_parameter() {
+    in_jack_child(concat!(module_path!(), "::show_input_analysis_lands_in_its_parameter"), || {
+        use quai::show::{FrameTime, ParamStore};
+        let _jack = Jackd::start();
+        let text = "[show]\nname = \"mic\"\n[audio]\nhost = \"jack\"\nchannels = 2\ninput = { channels = 1 }\n\
+                    [params.mic]\n\
+                    [[analysis]]\nsource = \"input\"\nfeature = \"rms\"\nto = \"mic\"\n";
+        let scene = quai::scene::load_str(std::path::Path::new("s.toml"), text).expect("scene");
+        let mut audio = quai::audio::show::ShowAudio::new(&scene, None).expect("audio").expect("some audio");
+        let mut params = ParamStore::new(&scene.params);
+        let mic = scene.params.iter().position(|p| p.name == "mic").expect("mic");
+        let port = |suffix: &str| {
+            let lsp = jack_tool("jack_lsp").output().expect("jack_lsp (jackd2)");
+            String::from_utf8_lossy(&lsp.stdout)
+                .lines()
+                .find(|l| l.starts_with("quai-") && l.ends_with(suffix))
+                .map(str::to_owned)
+        };
+        let mut input = None;
+        wait_for(Duration::from_secs(5), "quai's in_1", || {
+            input = port(":in_1");
+            input.is_some()
+        });
+        let _player = SinePlayer::start(0.5, &[input.expect("in_1")]);
+        let want = (20.0 * (0.5f32 / 2f32.sqrt()).log10() + 60.0) / 60.0;
+        let mut frame = 0;
+        let mut step = |audio: &mut quai::audio::show::ShowAudio, params: &mut ParamStore| {
+            let t = FrameTime { time: frame as f64 / 60.0, delta: 1.0 / 60.0, frame };
+            frame += 1;
+            audio.step(t, &[], params).expect("step");
+            params.values()[mic]
+        };
+        wait_for(Duration::from_secs(5), "mic to read the sine", || {
+            (step(&mut audio, &mut params) - want).abs() < 0.01
+        });
+        std::thread::sleep(Duration::from_millis(300));
+        let got = step(&mut audio, &mut params);
+        eprintln!("mic = {got:.3} (want {want:.3})");
+        assert!((got - want).abs() < 0.01, "mic = {got}, the sine maps to {want}");
+    });
 }

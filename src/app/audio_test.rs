@@ -50,6 +50,7 @@ pub fn run(scene: &Scene, opts: &AudioTestOptions, stop: Arc<AtomicBool>) -> Res
             channels,
             client_name: "quai-audio-test".into(),
             connect: Vec::new(),
+            input: None,
         },
     };
     let stream = stream::start(config, Box::new(crate::audio::show::EngineRender::new(engine)));

@@ -5,6 +5,11 @@
 //! commands start within one block; offline (`quai render --audio`), this module runs the engine
 //! itself up to each frame's sample, `round(t · sample_rate)`, writes the WAV, and analyses that
 //! same audio before the frame is drawn: byte-identical on re-run, and the frames see it.
+//!
+//! `[audio] input` (a microphone or line in, as a sensor) is live only: the stream's input side
+//! feeds a second analysis thread, whose features land in the `[[analysis]] source = "input"`
+//! parameters. Offline there is no input: those parameters read silence (the floor of their
+//! range) every frame, so a bounce stays reproducible.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -23,7 +28,12 @@ pub const PRELOAD_SECONDS: f64 = 20.0;
 /// Where the engine runs.
 enum Run {
     /// In the device callback.
-    Live { _stream: super::stream::AudioStream, analysis: AnalysisHandle },
+    Live {
+        _stream: super::stream::AudioStream,
+        analysis: AnalysisHandle,
+        /// The input's analysis, with `[audio] input`.
+        input: Option<AnalysisHandle>,
+    },
     /// Here, frame by frame, into a WAV file.
     Offline(Box<Bounce>),
 }
@@ -90,6 +100,8 @@ pub struct ShowAudio {
     /// Parameter values of the last tick, to see thresholds crossed.
     before: Vec<f32>,
     features: Features,
+    /// The input's features (silence offline or without an input).
+    input_features: Features,
     speakers: Vec<crate::scene::audio::Speaker>,
     analysis: Vec<crate::scene::audio::Analysis>,
     /// The smoothed value (0..1 of the parameter's range) of each `[[analysis]]`.
@@ -153,12 +165,16 @@ impl ShowAudio {
                     .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
                     .collect();
                 let config = super::stream::StreamConfig::from_settings(&s, Some(&client));
-                let stream = super::stream::start(config, Box::new(EngineRender::new(engine)));
+                let input_channels = config.input.as_ref().map(|i| i.channels);
+                let mut stream = super::stream::start(config, Box::new(EngineRender::new(engine)));
                 let analysis = match tap {
                     Some(tap) => spawn_analysis(tap, s.sample_rate, s.channels, 16),
                     None => return Err(AppError::Bug("the audio analysis tap was taken twice".into())),
                 };
-                Run::Live { _stream: stream, analysis }
+                let input = stream.take_input().zip(input_channels).map(|(ring, channels)| {
+                    spawn_analysis(ring, s.sample_rate, channels.clamp(1, super::stream::MAX_CHANNELS), 16)
+                });
+                Run::Live { _stream: stream, analysis, input }
             }
         };
         let mut players = Vec::new();
@@ -174,6 +190,7 @@ impl ShowAudio {
             players,
             before: Vec::new(),
             features: Features::default(),
+            input_features: Features::default(),
             speakers: audio.speakers.clone(),
             analysis: audio.analysis.clone(),
             smoothed: Vec::new(),
@@ -191,12 +208,16 @@ impl ShowAudio {
                 self.features = b.analyzer.features();
                 target
             }
-            Run::Live { analysis, .. } => {
+            Run::Live { analysis, input, .. } => {
                 self.features = analysis.latest();
+                if let Some(input) = input {
+                    self.input_features = input.latest();
+                }
                 self.handle.now()
             }
         };
-        self.apply_analysis(params, t.delta as f32);
+        let dt = t.delta as f32;
+        apply_analysis(&self.analysis, &mut self.smoothed, [&self.features, &self.input_features], params, dt);
         let values = params.values().to_vec();
         for i in 0..self.players.len() {
             let crossed = |list: &[Start]| list.iter().any(|s| started(s, fired, &self.before, &values));
@@ -316,28 +337,6 @@ impl ShowAudio {
         }
     }
 
-    /// Each `[[analysis]]` into its parameter: the raw feature mapped from its `in` range onto
-    /// the parameter's range, smoothed over the entry's own `smoothing` (exponential, `dt` apart).
-    fn apply_analysis(&mut self, params: &mut ParamStore, dt: f32) {
-        self.smoothed.resize(self.analysis.len(), f32::NAN);
-        for (a, s) in self.analysis.iter().zip(&mut self.smoothed) {
-            if a.source == AnalysisSource::Input {
-                continue; // the input stream arrives with the device layer
-            }
-            let raw = match a.feature {
-                Feature::Rms => self.features.rms_db,
-                Feature::Peak => self.features.peak_db,
-                Feature::Onset => self.features.onset,
-                Feature::Band { index, bands } => band(&self.features, index, bands),
-            };
-            let [lo, hi] = a.input_range;
-            let x = ((raw - lo) / (hi - lo)).clamp(0.0, 1.0);
-            *s = if s.is_nan() || a.smoothing <= 0.0 { x } else { *s + (x - *s) * (1.0 - (-dt / a.smoothing).exp()) };
-            let def = &params.defs()[a.param.0];
-            let _ = params.set(a.param, def.min + *s * (def.max - def.min));
-        }
-    }
-
     /// `quai.audio`: the mean of the lower, middle and upper third of the 16 bands, and the RMS
     /// level mapped from -60..0 dBFS to 0..1.
     fn uniform(&self) -> [f32; 4] {
@@ -429,6 +428,36 @@ fn default_settings(speakers: &[crate::scene::audio::Speaker]) -> crate::scene::
         ceiling_db: -1.0,
         input: None,
         connect: Vec::new(),
+    }
+}
+
+/// Each `[[analysis]]` into its parameter, from the features of its source (`features`: the
+/// output mix, the input): the raw feature mapped from its `in` range onto the parameter's range,
+/// smoothed over the entry's own `smoothing` (exponential, `dt` apart; `smoothed` keeps the state).
+fn apply_analysis(
+    analysis: &[crate::scene::audio::Analysis],
+    smoothed: &mut Vec<f32>,
+    [output, input]: [&Features; 2],
+    params: &mut ParamStore,
+    dt: f32,
+) {
+    smoothed.resize(analysis.len(), f32::NAN);
+    for (a, s) in analysis.iter().zip(smoothed.iter_mut()) {
+        let f = match a.source {
+            AnalysisSource::Output => output,
+            AnalysisSource::Input => input,
+        };
+        let raw = match a.feature {
+            Feature::Rms => f.rms_db,
+            Feature::Peak => f.peak_db,
+            Feature::Onset => f.onset,
+            Feature::Band { index, bands } => band(f, index, bands),
+        };
+        let [lo, hi] = a.input_range;
+        let x = ((raw - lo) / (hi - lo)).clamp(0.0, 1.0);
+        *s = if s.is_nan() || a.smoothing <= 0.0 { x } else { *s + (x - *s) * (1.0 - (-dt / a.smoothing).exp()) };
+        let def = &params.defs()[a.param.0];
+        let _ = params.set(a.param, def.min + *s * (def.max - def.min));
     }
 }
 
@@ -567,5 +596,26 @@ mod tests {
         let again = voice(&audio, "drone").expect("the changed synth plays again");
         assert_ne!(again, drone, "the changed synth restarted with its new gain");
         audio.finish(6.0 / 24.0).expect("finish");
+    }
+
+    /// Each `[[analysis]]` reads its own source: `source = "input"` the input's features (it was
+    /// skipped before the input stream existed), `"output"` the mix's.
+    #[test]
+    fn analysis_lands_from_its_own_source() {
+        let text = "[audio]\ninput = { channels = 1 }\n\
+             [params.mic]\n[params.mix]\n\
+             [[analysis]]\nsource = \"input\"\nfeature = \"rms\"\nto = \"mic\"\n\
+             [[analysis]]\nsource = \"output\"\nfeature = \"rms\"\nto = \"mix\"\n";
+        let scene = crate::scene::load_str(Path::new("s.toml"), text).expect("scene");
+        let mut params = ParamStore::new(&scene.params);
+        let level = |db: f32| Features { rms_db: db, ..Features::default() };
+        let mut smoothed = Vec::new();
+        apply_analysis(&scene.audio.analysis, &mut smoothed, [&level(-60.0), &level(-15.0)], &mut params, 0.0);
+        let get = |p: &ParamStore, name: &str| {
+            let i = scene.params.iter().position(|d| d.name == name).expect("param");
+            p.values()[i]
+        };
+        assert!((get(&params, "mic") - 0.75).abs() < 1e-6, "input at -15 dB of -60..0: {}", get(&params, "mic"));
+        assert!(get(&params, "mix").abs() < 1e-6, "output at -60 dB: {}", get(&params, "mix"));
     }
 }

@@ -5,9 +5,16 @@
 //! cpal's stream thread for ALSA and the default host) runs the [`Render`] object borrowed from a
 //! lock-free slot (see `slot`): it does not allocate, lock, free, log or block.
 //!
-//! Map: `slot` (the render object's hand-over), `jack_out` (JACK through the `jack` crate, which is
-//! what cpal's JACK host uses underneath), `device` (ALSA and the default host through cpal),
-//! `list` (what `quai devices` prints).
+//! The optional input side ([`StreamConfig::input`]: microphone / line in, as a sensor) follows the
+//! same rules: on JACK it is ports `in_1..in_N` of the same client (opened, lost and back with the
+//! outputs); on ALSA or the default host it is a cpal input stream of its own, opened and retried
+//! every second independently of the output, so a missing microphone never silences the show. Its
+//! callback pushes the frames into a fixed ring ([`AudioStream::take_input`]; see `capture`).
+//!
+//! Map: `slot` (the render object's and the input ring's hand-over), `capture` (the input ring),
+//! `jack_out` (JACK through the `jack` crate, which is what cpal's JACK host uses underneath, both
+//! directions), `device` (ALSA and the default host through cpal, both directions), `supervise`
+//! (the supervisor thread), `list` (what `quai devices` prints).
 //!
 //! Why JACK is not driven through cpal 0.18's JACK host: it names the client
 //! `cpal_client_<pid>_out` whatever is asked (`output_device_with_name` changes a name nobody
@@ -15,17 +22,21 @@
 //! the scene's client name, `out_1`.. like the system ports, connections to arbitrary ports, and
 //! to leak (not close) a client whose server died.
 
+mod capture;
 mod device;
 mod jack_out;
 mod list;
 mod slot;
+mod supervise;
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+pub use capture::INPUT_RING_SECONDS;
+use capture::{InputRing, InputShared};
 pub use list::{AudioDevices, HostDevices, OutputDevice, OutputRange, list_devices};
 use slot::RenderSlot;
 
@@ -84,6 +95,21 @@ pub struct StreamConfig {
     /// JACK ports to connect our outputs to, in order (`out_1` to the first, ...); empty = the
     /// system playback ports.
     pub connect: Vec<String>,
+    /// The input to open too, if any.
+    pub input: Option<InputConfig>,
+}
+
+/// The input side: `[audio] input`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputConfig {
+    /// Input device, a case-insensitive substring of its name or id; `None` = the host's default
+    /// input. Not used with JACK.
+    pub device: Option<String>,
+    /// Input channels, 1..=[`MAX_CHANNELS`]: JACK ports `in_1..in_N`; the ring carries this many.
+    pub channels: usize,
+    /// JACK ports to connect to our inputs, in order (the first to `in_1`, ...); empty = the
+    /// system capture ports.
+    pub connect: Vec<String>,
 }
 
 impl StreamConfig {
@@ -97,6 +123,11 @@ impl StreamConfig {
             channels: s.channels,
             client_name: show.map_or_else(|| "quai".to_owned(), |n| format!("quai-{n}")),
             connect: s.connect.clone(),
+            input: s.input.as_ref().map(|i| InputConfig {
+                device: i.device.clone(),
+                channels: i.channels,
+                connect: Vec::new(),
+            }),
         }
     }
 }
@@ -106,7 +137,7 @@ impl StreamConfig {
 pub enum StreamState {
     /// The supervisor has not finished its first attempt.
     Starting,
-    /// Playing: what was actually opened.
+    /// Playing (or, for the input, listening): what was actually opened.
     Running { host: String, device: String, sample_rate: u32, buffer: u32, channels: usize },
     /// Not playing, for this reason (with what to do); retried every [`RETRY`].
     Silent { reason: String },
@@ -119,6 +150,8 @@ pub(crate) struct Shared {
     callbacks: AtomicU64,
     frames: AtomicU64,
     underruns: AtomicU64,
+    /// The input side, when one was asked for.
+    input: Option<InputShared>,
 }
 
 impl Shared {
@@ -156,6 +189,8 @@ pub(crate) trait Live {
 pub(crate) struct Opened {
     pub live: Box<dyn Live>,
     pub running: StreamState,
+    /// A JACK stream carries the input too: what the input side runs at.
+    pub input: Option<StreamState>,
 }
 
 /// The handle to the audio stream; dropping it stops the stream and joins the supervisor.
@@ -163,9 +198,28 @@ pub struct AudioStream {
     shared: Arc<Shared>,
     stop: Option<mpsc::Sender<()>>,
     thread: Option<JoinHandle<()>>,
+    input: Option<rtrb::Consumer<f32>>,
 }
 
 impl AudioStream {
+    /// The consumer of the input ring (interleaved, [`InputConfig::channels`] per frame, about
+    /// [`INPUT_RING_SECONDS`] of room), once; `None` without an input or when taken before.
+    pub fn take_input(&mut self) -> Option<rtrb::Consumer<f32>> {
+        self.input.take()
+    }
+    /// What the input side is doing; `None` when no input was asked for.
+    pub fn input_state(&self) -> Option<StreamState> {
+        let i = self.shared.input.as_ref()?;
+        Some(i.state.lock().unwrap_or_else(PoisonError::into_inner).clone())
+    }
+    /// Input frames pushed into the ring so far.
+    pub fn input_frames(&self) -> u64 {
+        self.shared.input.as_ref().map_or(0, |i| i.frames.load(Ordering::Relaxed))
+    }
+    /// Input frames dropped because the ring was full (nobody read it fast enough).
+    pub fn input_dropped(&self) -> u64 {
+        self.shared.input.as_ref().map_or(0, |i| i.dropped.load(Ordering::Relaxed))
+    }
     pub fn state(&self) -> StreamState {
         self.shared.state.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
@@ -195,28 +249,41 @@ impl Drop for AudioStream {
 
 /// Starts the stream on its supervisor thread; never fails (see the module docs). If even the
 /// thread cannot be started the stream stays [`StreamState::Silent`] and the render is dropped.
-pub fn start(config: StreamConfig, render: Box<dyn Render>) -> AudioStream {
+pub fn start(mut config: StreamConfig, render: Box<dyn Render>) -> AudioStream {
+    let (input, consumer) = match &mut config.input {
+        Some(i) => {
+            i.channels = i.channels.clamp(1, MAX_CHANNELS);
+            let (ring, consumer) = InputRing::new(config.sample_rate, i.channels);
+            (Some(InputShared::new(ring)), Some(consumer))
+        }
+        None => (None, None),
+    };
     let shared = Arc::new(Shared {
         slot: RenderSlot::new(render),
         state: Mutex::new(StreamState::Starting),
         callbacks: AtomicU64::new(0),
         frames: AtomicU64::new(0),
         underruns: AtomicU64::new(0),
+        input,
     });
     let (tx, rx) = mpsc::channel();
     let s = shared.clone();
-    let thread = std::thread::Builder::new().name("quai-audio".into()).spawn(move || supervise(config, &s, &rx));
+    let thread =
+        std::thread::Builder::new().name("quai-audio".into()).spawn(move || supervise::supervise(&config, &s, &rx));
     let thread = match thread {
         Ok(t) => Some(t),
         Err(e) => {
             let reason = format!("cannot start the audio thread: {e} (the show runs silent)");
             tracing::error!("audio: {reason}");
+            if let Some(i) = &shared.input {
+                i.set_state(StreamState::Silent { reason: reason.clone() });
+            }
             shared.set_state(StreamState::Silent { reason });
             drop(shared.slot.take());
             None
         }
     };
-    AudioStream { shared, stop: Some(tx), thread }
+    AudioStream { shared, stop: Some(tx), thread, input: consumer }
 }
 
 /// Opens the stream the config asks for, now.
@@ -229,58 +296,4 @@ fn open(config: &StreamConfig, shared: &Arc<Shared>) -> Result<Opened, String> {
         },
         Some(host) => device::open(config, host, shared),
     }
-}
-
-fn supervise(config: StreamConfig, shared: &Arc<Shared>, stop: &mpsc::Receiver<()>) {
-    let stopped = AtomicBool::new(false);
-    // Waits up to `d`; true once the handle was dropped.
-    let wait = |d: Duration| {
-        if !stopped.load(Ordering::Relaxed) && !matches!(stop.recv_timeout(d), Err(RecvTimeoutError::Timeout)) {
-            stopped.store(true, Ordering::Relaxed);
-        }
-        stopped.load(Ordering::Relaxed)
-    };
-    let mut reported: Option<String> = None; // the problem last logged
-    let mut lost = false;
-    loop {
-        match open(&config, shared) {
-            Ok(Opened { live, running }) => {
-                if let StreamState::Running { host, device, sample_rate, buffer, channels } = &running {
-                    let again = if lost || reported.is_some() { "audio back: " } else { "audio: " };
-                    tracing::info!(
-                        "{again}playing on {host} `{device}`: {channels} channels, {sample_rate} Hz, \
-                         {buffer}-frame blocks"
-                    );
-                }
-                shared.set_state(running);
-                let broke = loop {
-                    if wait(Duration::from_millis(100)) {
-                        break None;
-                    }
-                    if let Some(why) = live.broken() {
-                        break Some(why);
-                    }
-                };
-                live.close();
-                let Some(why) = broke else { break };
-                let reason = format!("{why}; the show runs silent meanwhile, retrying every second");
-                tracing::warn!("audio lost: {reason}");
-                shared.set_state(StreamState::Silent { reason: reason.clone() });
-                reported = Some(reason);
-                lost = true;
-            }
-            Err(why) => {
-                let reason = format!("{why}; the show runs silent meanwhile, retrying every second");
-                if reported.as_deref() != Some(&reason) {
-                    tracing::warn!("audio: {reason}");
-                    reported = Some(reason.clone());
-                }
-                shared.set_state(StreamState::Silent { reason });
-            }
-        }
-        if wait(RETRY) {
-            break;
-        }
-    }
-    drop(shared.slot.take()); // the render object ends here, off the audio thread
 }

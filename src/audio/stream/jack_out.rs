@@ -4,7 +4,10 @@
 //!
 //! The client is named by [`StreamConfig::client_name`] on the server `$JACK_DEFAULT_SERVER`
 //! (libjack reads it), never starts a server, has ports `out_1`..`out_N`, and connects them in
-//! order to [`StreamConfig::connect`] or else to the system playback ports. When the server shuts
+//! order to [`StreamConfig::connect`] or else to the system playback ports. With an input
+//! ([`StreamConfig::input`]) it also has ports `in_1`..`in_N`, connected from
+//! [`super::InputConfig::connect`] or else from the system capture ports, whose frames the process
+//! callback pushes into the input ring (before rendering, in the same cycle). When the server shuts
 //! down the client is leaked, not closed: libjack frees the clients of a dead server inside the
 //! next `jack_client_open` of any thread, and closing one after that crashes (see
 //! `input::midi::link`). The render object is not inside it (see `slot`).
@@ -12,7 +15,9 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use jack::{AsyncClient, AudioOut, Client, ClientOptions, ClientStatus, Control, Port, PortFlags, ProcessScope};
+use jack::{
+    AsyncClient, AudioIn, AudioOut, Client, ClientOptions, ClientStatus, Control, Port, PortFlags, ProcessScope,
+};
 
 use super::{Live, MAX_CHANNELS, Opened, Shared, StreamConfig, StreamState};
 use crate::input::midi::{jack_server_name, ports::jack_lock};
@@ -70,43 +75,77 @@ pub(super) fn open(config: &StreamConfig, shared: &Arc<Shared>) -> Result<Opened
         own.push(port.name().map_err(|e| other("name a port", e))?);
         ports.push(port);
     }
+    let mut inputs = Vec::new();
+    let mut own_in = Vec::new();
+    if let Some(input) = &config.input {
+        for i in 1..=input.channels.clamp(1, MAX_CHANNELS) {
+            let port = client
+                .register_port(&format!("in_{i}"), AudioIn::default())
+                .map_err(|e| other("register a port", e))?;
+            own_in.push(port.name().map_err(|e| other("name a port", e))?);
+            inputs.push(port);
+        }
+    }
     let period = client.buffer_size();
     let name = client.name().to_owned();
     let gone = Arc::new(AtomicBool::new(false));
-    let process = Process { ports, buf: vec![0.0; channels * MAX_BLOCK], shared: shared.clone() };
+    let process = Process { ports, inputs, buf: vec![0.0; channels * MAX_BLOCK], shared: shared.clone() };
     let notes = Notes { shared: shared.clone(), gone: gone.clone() };
     let active = client.activate_async(notes, process).map_err(|e| other("activate the client", e))?;
-    connect(active.as_client(), &own, &config.connect);
+    connect(active.as_client(), &own, &config.connect, Direction::Out);
+    let input = config.input.as_ref().map(|i| {
+        connect(active.as_client(), &own_in, &i.connect, Direction::In);
+        let (device, channels) = (name.clone(), own_in.len());
+        StreamState::Running { host: "JACK".into(), device, sample_rate: rate, buffer: period, channels }
+    });
     let running =
         StreamState::Running { host: "JACK".into(), device: name, sample_rate: rate, buffer: period, channels };
-    Ok(Opened { live: Box::new(JackLive { client: Some(active), gone, server }), running })
+    Ok(Opened { live: Box::new(JackLive { client: Some(active), gone, server }), running, input })
 }
 
-/// Connects `own[i]` to `wanted[i]`, or to the i-th system playback port when `wanted` is empty.
-/// A connection that fails is logged; the stream plays on (that output is simply not heard).
-fn connect(client: &Client, own: &[String], wanted: &[String]) {
+#[derive(Clone, Copy, PartialEq)]
+enum Direction {
+    /// Our outputs into the playback ports.
+    Out,
+    /// The capture ports into our inputs.
+    In,
+}
+
+/// Connects `own[i]` with `wanted[i]`, or with the i-th system playback (capture) port when
+/// `wanted` is empty. A connection that fails is logged; the stream plays on (that output is
+/// simply not heard, that input reads silence).
+fn connect(client: &Client, own: &[String], wanted: &[String], dir: Direction) {
+    let (system, flags, kind, setting) = match dir {
+        Direction::Out => ("^system:playback_", PortFlags::IS_INPUT, "output", "[audio] connect"),
+        Direction::In => ("^system:capture_", PortFlags::IS_OUTPUT, "input", "[audio] input connect"),
+    };
     let targets = if wanted.is_empty() {
-        client.ports(Some("^system:playback_"), Some(jack::AudioIn::default().jack_port_type()), PortFlags::IS_INPUT)
+        client.ports(Some(system), Some(AudioIn::default().jack_port_type()), flags)
     } else {
         wanted.to_vec()
     };
     for (ours, theirs) in own.iter().zip(&targets) {
-        if let Err(e) = client.connect_ports_by_name(ours, theirs) {
-            tracing::warn!("audio: cannot connect JACK port `{ours}` to `{theirs}`: {e} (`jack_lsp` lists the ports)");
+        let (from, to) = if dir == Direction::Out { (ours, theirs) } else { (theirs, ours) };
+        if let Err(e) = client.connect_ports_by_name(from, to) {
+            tracing::warn!("audio: cannot connect JACK port `{from}` to `{to}`: {e} (`jack_lsp` lists the ports)");
         }
     }
     if targets.len() < own.len() {
         let left = &own[targets.len()..];
-        let to = if wanted.is_empty() { "system playback ports" } else { "ports in [audio] connect" };
+        let to = if wanted.is_empty() {
+            if dir == Direction::Out { "system playback ports" } else { "system capture ports" }
+        } else {
+            "ports in the scene"
+        };
         tracing::info!(
-            "audio: {} output(s) left unconnected (only {} {to}): {}",
+            "audio: {} {kind}(s) left unconnected (only {} {to}): {}",
             left.len(),
             targets.len(),
             left.join(", ")
         );
     } else if !wanted.is_empty() && wanted.len() > own.len() {
         tracing::warn!(
-            "audio: [audio] connect names {} ports for {} outputs: the rest are not used",
+            "audio: {setting} names {} ports for {} {kind}s: the rest are not used",
             wanted.len(),
             own.len()
         );
@@ -117,6 +156,8 @@ use jack::PortSpec as _;
 
 struct Process {
     ports: Vec<Port<AudioOut>>,
+    /// The input ports (none without an input).
+    inputs: Vec<Port<AudioIn>>,
     /// Interleaved scratch of `MAX_BLOCK` frames, made at open.
     buf: Vec<f32>,
     shared: Arc<Shared>,
@@ -125,6 +166,16 @@ struct Process {
 impl jack::ProcessHandler for Process {
     fn process(&mut self, _: &Client, ps: &ProcessScope) -> Control {
         let frames = ps.n_frames() as usize;
+        if let Some(input) = &self.shared.input
+            && !self.inputs.is_empty()
+        {
+            let mut slices: [&[f32]; MAX_CHANNELS] = [&[]; MAX_CHANNELS];
+            for (s, port) in slices.iter_mut().zip(&self.inputs) {
+                *s = port.as_slice(ps);
+            }
+            let have = self.inputs.len();
+            input.capture(frames, have, |f, c| slices[c].get(f).copied().unwrap_or(0.0));
+        }
         let channels = self.ports.len();
         let mut done = 0;
         while done < frames {

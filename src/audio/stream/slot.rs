@@ -1,5 +1,6 @@
-//! The lock-free slot that hands the one [`Render`] object to whichever stream is playing, so it
-//! survives stream rebuilds (device lost, JACK server restarted) with its state intact.
+//! The lock-free slot that hands the one [`Render`] object (and the input side's [`Capture`]) to
+//! whichever stream is playing, so it survives stream rebuilds (device lost, JACK server
+//! restarted) with its state intact.
 //!
 //! Design: the slot is an `AtomicPtr` to a heap `Box<dyn Render>` (boxed once more so the pointer
 //! is thin), made once in [`RenderSlot::new`] on the caller's thread. Each audio callback *borrows*
@@ -17,40 +18,52 @@
 
 use std::sync::atomic::{AtomicPtr, Ordering};
 
-use super::Render;
+/// A slot holding one `Box<T>` (`T` = `dyn Render`, `dyn Capture`).
+pub(crate) struct Slot<T: ?Sized>(AtomicPtr<Box<T>>);
 
-pub(crate) struct RenderSlot(AtomicPtr<Box<dyn Render>>);
+pub(crate) type RenderSlot = Slot<dyn super::Render>;
 
-impl RenderSlot {
-    pub fn new(render: Box<dyn Render>) -> RenderSlot {
-        RenderSlot(AtomicPtr::new(Box::into_raw(Box::new(render))))
+impl<T: ?Sized> Slot<T> {
+    pub fn new(object: Box<T>) -> Slot<T> {
+        Slot(AtomicPtr::new(Box::into_raw(Box::new(object))))
     }
 
-    /// Renders one block into `out` with the slot's object, or writes silence if it is out.
-    /// Returns whether the object rendered. Real-time safe: two atomic operations.
-    pub fn render(&self, out: &mut [f32], channels: usize) -> bool {
+    /// Runs `f` on the slot's object for one block; `None` (and `f` not run) if it is out.
+    /// Real-time safe: two atomic operations.
+    pub fn borrow<R>(&self, f: impl FnOnce(&mut T) -> R) -> Option<R> {
         let p = self.0.swap(std::ptr::null_mut(), Ordering::Acquire);
         if p.is_null() {
-            out.fill(0.0);
-            return false;
+            return None;
         }
         // SAFETY: a non-null pointer in the slot came from `Box::into_raw` in `new` (or was put
         // back below); swapping it out gave this call sole access until it is stored back.
-        unsafe { (*p).render(out, channels) };
+        let r = f(unsafe { &mut **p });
         self.0.store(p, Ordering::Release);
-        true
+        Some(r)
     }
 
     /// Takes the object out for good (to drop it off the audio thread); `None` if a callback has
     /// it right now or it was taken before.
-    pub fn take(&self) -> Option<Box<dyn Render>> {
+    pub fn take(&self) -> Option<Box<T>> {
         let p = self.0.swap(std::ptr::null_mut(), Ordering::Acquire);
-        // SAFETY: as in `render`; the pointer leaves the slot for good.
+        // SAFETY: as in `borrow`; the pointer leaves the slot for good.
         (!p.is_null()).then(|| *unsafe { Box::from_raw(p) })
     }
 }
 
-impl Drop for RenderSlot {
+impl RenderSlot {
+    /// Renders one block into `out` with the slot's object, or writes silence if it is out.
+    /// Returns whether the object rendered.
+    pub fn render(&self, out: &mut [f32], channels: usize) -> bool {
+        let done = self.borrow(|r| r.render(out, channels)).is_some();
+        if !done {
+            out.fill(0.0);
+        }
+        done
+    }
+}
+
+impl<T: ?Sized> Drop for Slot<T> {
     fn drop(&mut self) {
         drop(self.take());
     }
@@ -61,6 +74,7 @@ mod tests {
     use std::sync::Arc;
     use std::sync::atomic::AtomicU64;
 
+    use super::super::Render;
     use super::*;
 
     struct Count(u64, Arc<AtomicU64>);

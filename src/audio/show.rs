@@ -29,7 +29,9 @@ pub const PRELOAD_SECONDS: f64 = 20.0;
 enum Run {
     /// In the device callback.
     Live {
-        _stream: super::stream::AudioStream,
+        stream: super::stream::AudioStream,
+        /// Underruns already reported, and when the last report was.
+        xruns: (u64, Option<std::time::Instant>),
         analysis: AnalysisHandle,
         /// The input's analysis, with `[audio] input`.
         input: Option<AnalysisHandle>,
@@ -174,7 +176,7 @@ impl ShowAudio {
                 let input = stream.take_input().zip(input_channels).map(|(ring, channels)| {
                     spawn_analysis(ring, s.sample_rate, channels.clamp(1, super::stream::MAX_CHANNELS), 16)
                 });
-                Run::Live { _stream: stream, analysis, input }
+                Run::Live { stream, xruns: (0, None), analysis, input }
             }
         };
         let mut players = Vec::new();
@@ -208,7 +210,8 @@ impl ShowAudio {
                 self.features = b.analyzer.features();
                 target
             }
-            Run::Live { analysis, input, .. } => {
+            Run::Live { analysis, input, stream, xruns } => {
+                report_underruns(stream, xruns);
                 self.features = analysis.latest();
                 if let Some(input) = input {
                     self.input_features = input.latest();
@@ -429,6 +432,21 @@ fn default_settings(speakers: &[crate::scene::audio::Speaker]) -> crate::scene::
         input: None,
         connect: Vec::new(),
     }
+}
+
+/// Says, at most every 10 s, how many underruns (xruns) the stream had since the last report.
+fn report_underruns(stream: &super::stream::AudioStream, (seen, at): &mut (u64, Option<std::time::Instant>)) {
+    let now = stream.underruns();
+    if now == *seen || at.is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(10)) {
+        return;
+    }
+    tracing::warn!(
+        "audio: {} underruns (the device asked for audio before it was ready; {now} since the start): \
+         raise [audio] buffer, or lighten the scene's voices and effects",
+        now - *seen
+    );
+    *seen = now;
+    *at = Some(std::time::Instant::now());
 }
 
 /// Each `[[analysis]]` into its parameter, from the features of its source (`features`: the

@@ -116,42 +116,7 @@ fn choose(
 }
 
 pub(super) fn open(config: &StreamConfig, choice: HostChoice, shared: &Arc<Shared>) -> Result<Opened, String> {
-    let host = host(choice)?;
-    let device = find(&host, config.device.as_deref(), Direction::Output)?;
-    let name = label(&device);
-    let ranges: Vec<SupportedStreamConfigRange> =
-        device.supported_output_configs().map_err(|e| format!("output device `{name}`: {e}"))?.collect();
-    let supported = choose(&ranges, (config.channels, config.sample_rate), &name, Direction::Output)
-        .ok_or_else(|| format!("output device `{name}` offers no float, 32- or 16-bit output"))?;
-    let buffer = match supported.buffer_size() {
-        SupportedBufferSize::Range { min, max } => BufferSize::Fixed(config.buffer.clamp(*min, *max)),
-        SupportedBufferSize::Unknown => BufferSize::Default,
-    };
-    let cfg = cpal::StreamConfig {
-        channels: supported.channels(),
-        sample_rate: supported.sample_rate(),
-        buffer_size: buffer,
-    };
-    let broken = Arc::new(Broken::default());
-    let stream = match supported.sample_format() {
-        SampleFormat::I32 => build::<i32>(&device, &cfg, shared, &broken),
-        SampleFormat::I16 => build::<i16>(&device, &cfg, shared, &broken),
-        _ => build::<f32>(&device, &cfg, shared, &broken),
-    }
-    .map_err(|e| format!("cannot open output device `{name}`: {e}"))?;
-    stream.play().map_err(|e| format!("cannot start output device `{name}`: {e}"))?;
-    let buffer = stream.buffer_size().unwrap_or(match buffer {
-        BufferSize::Fixed(n) => n,
-        _ => 0,
-    });
-    let running = StreamState::Running {
-        host: host.id().name().to_owned(),
-        device: name,
-        sample_rate: cfg.sample_rate,
-        buffer,
-        channels: cfg.channels as usize,
-    };
-    Ok(Opened { live: Box::new(DeviceLive { _stream: stream, broken, what: "output" }), running, input: None })
+    open_one(config, choice, shared, (config.device.as_deref(), config.channels), Direction::Output)
 }
 
 /// Opens the input stream `input` asks for on `choice`'s host, at the config's sample rate (or the
@@ -162,13 +127,29 @@ pub(super) fn open_input(
     choice: HostChoice,
     shared: &Arc<Shared>,
 ) -> Result<Opened, String> {
+    open_one(config, choice, shared, (input.device.as_deref(), input.channels), Direction::Input)
+}
+
+/// One stream of `dir` on the device named `want.0` (or the default) with `want.1` channels, at
+/// the config's sample rate and buffer size or the nearest the device has.
+fn open_one(
+    config: &StreamConfig,
+    choice: HostChoice,
+    shared: &Arc<Shared>,
+    (device_name, channels): (Option<&str>, usize),
+    dir: Direction,
+) -> Result<Opened, String> {
+    let what = if dir == Direction::Input { "input" } else { "output" };
     let host = host(choice)?;
-    let device = find(&host, input.device.as_deref(), Direction::Input)?;
+    let device = find(&host, device_name, dir)?;
     let name = label(&device);
-    let ranges: Vec<SupportedStreamConfigRange> =
-        device.supported_input_configs().map_err(|e| format!("input device `{name}`: {e}"))?.collect();
-    let supported = choose(&ranges, (input.channels, config.sample_rate), &name, Direction::Input)
-        .ok_or_else(|| format!("input device `{name}` offers no float, 32- or 16-bit input"))?;
+    let ranges: Result<Vec<SupportedStreamConfigRange>, String> = match dir {
+        Direction::Input => device.supported_input_configs().map(|r| r.collect()).map_err(|e| e.to_string()),
+        Direction::Output => device.supported_output_configs().map(|r| r.collect()).map_err(|e| e.to_string()),
+    };
+    let ranges = ranges.map_err(|e| format!("{what} device `{name}`: {e}"))?;
+    let supported = choose(&ranges, (channels, config.sample_rate), &name, dir)
+        .ok_or_else(|| format!("{what} device `{name}` offers no float, 32- or 16-bit {what}"))?;
     let buffer = match supported.buffer_size() {
         SupportedBufferSize::Range { min, max } => BufferSize::Fixed(config.buffer.clamp(*min, *max)),
         SupportedBufferSize::Unknown => BufferSize::Default,
@@ -179,13 +160,16 @@ pub(super) fn open_input(
         buffer_size: buffer,
     };
     let broken = Arc::new(Broken::default());
-    let stream = match supported.sample_format() {
-        SampleFormat::I32 => build_input::<i32>(&device, &cfg, shared, &broken),
-        SampleFormat::I16 => build_input::<i16>(&device, &cfg, shared, &broken),
-        _ => build_input::<f32>(&device, &cfg, shared, &broken),
+    let stream = match (dir, supported.sample_format()) {
+        (Direction::Output, SampleFormat::I32) => build::<i32>(&device, &cfg, shared, &broken),
+        (Direction::Output, SampleFormat::I16) => build::<i16>(&device, &cfg, shared, &broken),
+        (Direction::Output, _) => build::<f32>(&device, &cfg, shared, &broken),
+        (Direction::Input, SampleFormat::I32) => build_input::<i32>(&device, &cfg, shared, &broken),
+        (Direction::Input, SampleFormat::I16) => build_input::<i16>(&device, &cfg, shared, &broken),
+        (Direction::Input, _) => build_input::<f32>(&device, &cfg, shared, &broken),
     }
-    .map_err(|e| format!("cannot open input device `{name}`: {e}"))?;
-    stream.play().map_err(|e| format!("cannot start input device `{name}`: {e}"))?;
+    .map_err(|e| format!("cannot open {what} device `{name}`: {e}"))?;
+    stream.play().map_err(|e| format!("cannot start {what} device `{name}`: {e}"))?;
     let buffer = stream.buffer_size().unwrap_or(match buffer {
         BufferSize::Fixed(n) => n,
         _ => 0,
@@ -197,7 +181,7 @@ pub(super) fn open_input(
         buffer,
         channels: cfg.channels as usize,
     };
-    Ok(Opened { live: Box::new(DeviceLive { _stream: stream, broken, what: "input" }), running, input: None })
+    Ok(Opened { live: Box::new(DeviceLive { _stream: stream, broken, what }), running, input: None })
 }
 
 /// Set by the error callback when the stream is gone.

@@ -40,8 +40,6 @@ mod ramp;
 mod voice;
 
 #[cfg(test)]
-mod no_alloc;
-#[cfg(test)]
 mod tests;
 
 use std::sync::Arc;

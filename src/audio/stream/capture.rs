@@ -84,17 +84,14 @@ mod tests {
     use super::*;
 
     /// A mono device into a stereo ring: both channels carry it; a full ring drops whole frames
-    /// and counts them; what was kept comes out in order. The pushes allocate nothing (the lib
-    /// test binary's allocator is `assert_no_alloc`'s, see `engine::no_alloc`; debug builds).
+    /// and counts them; what was kept comes out in order.
     #[test]
     fn fills_missing_channels_and_counts_drops() {
         let (ring, mut out) = InputRing::new(1024, 2); // room for 1024 frames
         let input = InputShared::new(ring);
         let mono: Vec<f32> = (0..1000).map(|i| i as f32).collect();
-        assert_no_alloc::assert_no_alloc(|| {
-            input.capture(1000, 1, |f, c| mono[f + c]);
-            input.capture(1000, 1, |f, c| mono[f + c]);
-        });
+        input.capture(1000, 1, |f, c| mono[f + c]);
+        input.capture(1000, 1, |f, c| mono[f + c]);
         assert_eq!(input.frames.load(Ordering::Relaxed), 1024);
         assert_eq!(input.dropped.load(Ordering::Relaxed), 976);
         let got = out.read_chunk(out.slots()).expect("chunk");

@@ -1,8 +1,9 @@
 //! Proof that `Engine::process` never allocates or frees: `assert_no_alloc` around whole process
 //! calls with 64 voices (samples, synths, a stream), two buses with effects, starts, stops, steals,
 //! control changes and an effect swap inside the measured calls, and the tap overflowing.
-//! Debug builds only (`assert_no_alloc` is a no-op in release). This module installs the
-//! `AllocDisabler` as the global allocator of the test binary.
+//! Debug builds only (`assert_no_alloc` is a no-op in release). This test binary installs the
+//! `AllocDisabler` as its global allocator: a binary of its own, so no other test (JACK clients
+//! on libjack's threads above all) runs under it.
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -10,8 +11,17 @@ use std::sync::atomic::AtomicBool;
 use assert_no_alloc::{AllocDisabler, assert_no_alloc};
 use fundsp::prelude32::{lowpass_hz, pass, sine, sine_hz};
 
-use super::tests::{left, settings};
-use super::*;
+use quai::audio::engine::*;
+
+fn settings(channels: usize, voices: usize, buses: usize) -> EngineSettings {
+    EngineSettings { channels, voices, buses, ..EngineSettings::default() }
+}
+
+fn left() -> [f32; MAX_CHANNELS] {
+    let mut g = [0.0; MAX_CHANNELS];
+    g[0] = 1.0;
+    g
+}
 
 #[global_allocator]
 static ALLOC: AllocDisabler = AllocDisabler;

@@ -33,6 +33,24 @@ struct Common<'a> {
     priority: &'a Option<Spanned<i64>>,
 }
 
+/// The shared keys of a `SoundFile` or a `SynthFile` (two structs with the same field names).
+macro_rules! common {
+    ($s:expr) => {
+        Common {
+            gain: &$s.gain,
+            pan: &$s.pan,
+            position: &$s.position,
+            channels: &$s.channels,
+            bus: &$s.bus,
+            start: &$s.start,
+            stop: &$s.stop,
+            fade_in: &$s.fade_in,
+            fade_out: &$s.fade_out,
+            priority: &$s.priority,
+        }
+    };
+}
+
 /// The checked shared keys.
 struct Shared {
     gain_db: f32,
@@ -57,18 +75,7 @@ pub(super) fn check(cx: &mut Ctx, env: &Env) -> (Vec<Sound>, Vec<Synth>) {
         let Some(name) = name else { continue };
         let unique = names.claim(cx, file, name, "sound", "sounds and synths");
         cx.context = format!(" in sound `{}`", name.get_ref());
-        let common = Common {
-            gain: &s.gain,
-            pan: &s.pan,
-            position: &s.position,
-            channels: &s.channels,
-            bus: &s.bus,
-            start: &s.start,
-            stop: &s.stop,
-            fade_in: &s.fade_in,
-            fade_out: &s.fade_out,
-            priority: &s.priority,
-        };
+        let common = common!(s);
         let shared = shared(cx, file, env, &common);
         let probed = path.and_then(|p| sound_file(cx, file, p));
         if let Some(sound) = sound(cx, file, env, s, name, probed, shared)
@@ -87,18 +94,7 @@ pub(super) fn check(cx: &mut Ctx, env: &Env) -> (Vec<Sound>, Vec<Synth>) {
         let Some(name) = name else { continue };
         let unique = names.claim(cx, file, name, "synth", "sounds and synths");
         cx.context = format!(" in synth `{}`", name.get_ref());
-        let common = Common {
-            gain: &s.gain,
-            pan: &s.pan,
-            position: &s.position,
-            channels: &s.channels,
-            bus: &s.bus,
-            start: &s.start,
-            stop: &s.stop,
-            fade_in: &s.fade_in,
-            fade_out: &s.fade_out,
-            priority: &s.priority,
-        };
+        let common = common!(s);
         let shared = shared(cx, file, env, &common);
         if let Some(synth) = synth(cx, file, env, s, name, graph, shared)
             && unique

@@ -43,6 +43,11 @@ enum Command {
         /// failed reload shows its errors over the top-left of the window until an edit loads.
         #[arg(long)]
         no_overlay: bool,
+        /// Window: calibrate the projector outputs: test patterns and handles on every output;
+        /// move corners and mesh points with the mouse and keys, S saves them into the layout
+        /// file (the keys are listed in the log at start).
+        #[arg(long, conflicts_with = "headless")]
+        calibrate: bool,
     },
     /// Validate scenes; print every problem with file:line:col. Exit 1 on any error.
     Check {
@@ -73,6 +78,10 @@ enum Command {
         /// same clock as the frames, which see the analysis of that same audio.
         #[arg(long, value_name = "OUT.wav")]
         audio: Option<PathBuf>,
+        /// Also write each window output's frame as its projector shows it (slice, warp, blend,
+        /// mask) to DIR/OUTPUT/frame-000000.png…, with DIR/OUTPUT/contact-sheet.png.
+        #[arg(long)]
+        outputs: bool,
     },
     /// Print live input events, one per line, with a rate/drop summary every second.
     #[command(after_help = MONITOR_LED_HELP)]
@@ -250,19 +259,19 @@ fn stop_flag() -> Arc<AtomicBool> {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         None => demo(),
-        Some(Command::Run { scene, headless, duration, snapshot, record, no_overlay }) => {
+        Some(Command::Run { scene, headless, duration, snapshot, record, no_overlay, calibrate }) => {
             let duration = duration.map(Duration::from_secs_f64);
-            let window = WindowOptions { duration, record, no_overlay };
+            let window = WindowOptions { duration, record, no_overlay, calibrate };
             play(Arc::new(Disk), &scene, headless, window, snapshot)
         }
         Some(Command::Check { scenes }) => Ok(check(&scenes)),
-        Some(Command::Render { scene, frames, out, fps, size, replay, dmx, audio }) => {
+        Some(Command::Render { scene, frames, out, fps, size, replay, dmx, audio, outputs }) => {
             if let Some(f) = fps
                 && !(f.is_finite() && (1.0..=480.0).contains(&f))
             {
                 anyhow::bail!("--fps {f}: must be between 1 and 480, as a scene's fps");
             }
-            let opts = RenderOptions { frames, out, fps, size, progress: true, replay, dmx, audio };
+            let opts = RenderOptions { frames, out, fps, size, progress: true, replay, dmx, audio, outputs };
             let r = app::offline::render(&Disk, &scene, &opts)?;
             println!(
                 "rendered {} frames ({}x{} at {} fps) to {} in {:.1} s; contact sheet: {}",
@@ -355,6 +364,7 @@ fn demo() -> anyhow::Result<ExitCode> {
         replay: None,
         dmx: false,
         audio: None,
+        outputs: false,
     };
     let r = app::offline::render(files.as_ref(), path, &opts)?;
     println!(

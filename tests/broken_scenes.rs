@@ -270,9 +270,45 @@ broken_scenes! {
     bind_uniform_digit_hint: "bind_uniform_digit.toml" => [
         at("bind_uniform_digit.toml", 5, 10, "`2x` cannot be a shader uniform name").hint("with a digit"),
     ];
-    /// Case `two_outputs`: a second [[outputs]] entry.
-    two_outputs: "two_outputs.toml" => [
-        at("two_outputs.toml", 10, 1, "only one window output").hint("remove the extra"),
+
+    // ---- Projection: [[outputs]] windows with slices, warps, blends, masks --------------------------
+
+    /// Case `proj_duplicate_name`: two window outputs called `left`, the second pointing at the first.
+    proj_duplicate_name: "proj_duplicate_name.toml" => [
+        at("proj_duplicate_name.toml", 11, 8, "output name `left` is used twice").hint("proj_duplicate_name.toml:7:8"),
+    ];
+    /// Case `proj_slice_outside`: x + width = 1340 on a 1280-wide canvas, with the sums in the hint.
+    proj_slice_outside: "proj_slice_outside.toml" => [
+        at("proj_slice_outside.toml", 11, 9, "slice [640, 0, 700, 720] of output `right` reaches outside the canvas")
+            .hint("x + width is 1340"),
+    ];
+    /// Case `proj_corners_three`: a corner-pin needs 4 corners, in the order the hint names.
+    proj_corners_three: "proj_corners_three.toml" => [
+        at("proj_corners_three.toml", 11, 11, "has 3 corners, not 4").hint("top-left, top-right, bottom-right, bottom-left"),
+    ];
+    /// Case `proj_corners_folded`: the bottom corners swapped make a bow-tie.
+    proj_corners_folded: "proj_corners_folded.toml" => [
+        at("proj_corners_folded.toml", 11, 11, "the picture would be folded").hint("clockwise on screen"),
+    ];
+    /// Case `proj_mesh_wrong_count`: 8 points for a 3 × 3 mesh.
+    proj_mesh_wrong_count: "proj_mesh_wrong_count.toml" => [
+        at("proj_mesh_wrong_count.toml", 12, 10, "has 8 points; 3 columns × 3 rows need 9").hint("row by row"),
+    ];
+    /// Case `proj_mask_missing`: the mask image does not exist.
+    proj_mask_missing: "proj_mask_missing.toml" => [
+        at("proj_mask_missing.toml", 11, 9, "cannot read image").hint("relative to the scene file"),
+    ];
+    /// Case `proj_mask_wrong_size`: a 64 × 36 mask on a 1280 × 720 output.
+    proj_mask_wrong_size: "proj_mask_wrong_size.toml" => [
+        at("proj_mask_wrong_size.toml", 11, 9, "is 64x36, but output `wall` is 1280x720").hint("export it at the output's `size`"),
+    ];
+    /// Case `proj_blend_overlap`: left 400 + right 300 on a 600-wide slice.
+    proj_blend_overlap: "proj_blend_overlap.toml" => [
+        at("proj_blend_overlap.toml", 12, 9, "400 + 300 is more than the slice's width 600"),
+    ];
+    /// Case `proj_warp_on_led`: `warp` given to an Art-Net output.
+    proj_warp_on_led: "proj_warp_on_led.toml" => [
+        at("proj_warp_on_led.toml", 10, 8, "`warp` does not apply to artnet output `facade`").hint("kind = \"window\""),
     ];
 
     // ---- LED facades: [[outputs]] of kind artnet / sacn, [[fixtures]] -----------------------------

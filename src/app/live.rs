@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use super::AppError;
 use crate::input::log::Recorder;
 use crate::output::frames::Snapshot;
+use crate::output::projector::{Projectors, Readback};
 use crate::render::Gpu;
 use crate::scene::{Files, Scene};
 use crate::show::tick::load_and_open_gpu;
@@ -18,7 +19,8 @@ use crate::show::{AudioMode, ClockMode, FrameStats, Show, ShowInputs, ShowOption
 pub struct LiveOptions {
     /// Stop after this long (default: until interrupted).
     pub duration: Option<Duration>,
-    /// Write the current frame here after every reload and on exit.
+    /// Write the current frame here after every reload and on exit (and each window output's
+    /// frame beside it, `PNG-STEM.OUTPUT.png`).
     pub snapshot: Option<PathBuf>,
     /// Watch the scene's files and reload on save.
     pub watch: bool,
@@ -61,6 +63,13 @@ pub fn run_headless(
     let mut show = live_show(gpu, scene, files, opts.watch, opts.record.as_deref())?;
     if let Some(path) = &opts.snapshot {
         show.add_output(Box::new(Snapshot::new(path.clone())));
+        // Each window output as its projector would show it, beside: `SNAP.NAME.png`.
+        let outputs = show.scene().projectors.clone();
+        if !outputs.is_empty() {
+            let readback = Readback::Snapshot { base: path.clone(), due: true };
+            let (projectors, _) = Projectors::new(show.gpu(), &outputs, true, readback);
+            show.add_output(Box::new(projectors));
+        }
     }
     let mut next = Instant::now();
     while !stop.load(Ordering::Relaxed) && opts.duration.is_none_or(|d| started.elapsed() < d) {

@@ -10,6 +10,7 @@ use image::RgbaImage;
 use super::AppError;
 use crate::output::frames::Frames;
 use crate::output::led::LedOutputs;
+use crate::output::projector::{OutputSink, Projectors, Readback};
 use crate::render::Gpu;
 use crate::render::contact::ContactSheet;
 use crate::scene::watch::panic_text;
@@ -31,6 +32,9 @@ pub struct RenderOptions {
     pub dmx: bool,
     /// Bounce the scene's sound, sample-accurate on the same clock, into this WAV file.
     pub audio: Option<PathBuf>,
+    /// Also write each window output's warped, blended, masked frame (`DIR/OUTPUT/frame-N.png`)
+    /// and a contact sheet per output.
+    pub outputs: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -83,11 +87,33 @@ pub fn render(files: &dyn Files, scene_path: &Path, opts: &RenderOptions) -> Res
             scene.path.display()
         )));
     }
+    if opts.outputs && scene.projectors.is_empty() {
+        return Err(AppError::Usage(format!(
+            "--outputs: {} has no window outputs; add an [[outputs]] entry (kind \"window\", the default) \
+             with its slice and warp (see scenes/README.md, \"Projection mapping\")",
+            scene.path.display()
+        )));
+    }
     let mut show = Show::new(Gpu::headless()?, scene, opts_show)?;
     std::fs::create_dir_all(&opts.out).map_err(|source| AppError::Io { path: opts.out.clone(), source })?;
     if opts.dmx {
         let leds = LedOutputs::offline(show.gpu(), show.scene(), &opts.out, opts.frames)?;
         show.add_output(Box::new(leds));
+    }
+    let (tx, rx) = mpsc::sync_channel::<(Option<String>, u64, RgbaImage)>(4);
+    if opts.outputs {
+        let outputs = show.scene().projectors.clone();
+        for o in &outputs {
+            let dir = opts.out.join(&o.name);
+            std::fs::create_dir_all(&dir).map_err(|source| AppError::Io { path: dir.clone(), source })?;
+        }
+        let tx = tx.clone();
+        let sink: OutputSink = Box::new(move |name, t, img| {
+            tx.send((Some(name.to_string()), t.frame, img))
+                .map_err(|_| AppError::Encode { frame: t.frame, reason: "the PNG writer stopped".into() })
+        });
+        let (projectors, _) = Projectors::new(show.gpu(), &outputs, true, Readback::Every(sink));
+        show.add_output(Box::new(projectors));
     }
 
     let bar = if opts.progress {
@@ -101,28 +127,37 @@ pub fn render(files: &dyn Files, scene_path: &Path, opts: &RenderOptions) -> Res
         indicatif::ProgressBar::hidden()
     };
 
-    // The writer thread encodes PNGs and collects contact-sheet thumbnails.
-    let (tx, rx) = mpsc::sync_channel::<(u64, RgbaImage)>(2);
+    // The writer thread encodes PNGs and collects contact-sheet thumbnails: the canvas's, and
+    // each output's (`None` is the canvas).
     let out = opts.out.clone();
-    let mut sheet = ContactSheet::new(opts.frames, size);
+    let frames = opts.frames;
     let writer = std::thread::Builder::new()
         .name("quai-png-writer".into())
-        .spawn(move || -> Result<ContactSheet, AppError> {
-            for (frame, img) in rx {
-                if sheet.wants(frame) {
-                    sheet.add(&img);
+        .spawn(move || -> Result<Vec<(Option<String>, ContactSheet)>, AppError> {
+            let mut sheets: Vec<(Option<String>, ContactSheet)> = Vec::new();
+            for (name, frame, img) in rx {
+                let k = match sheets.iter().position(|(n, _)| *n == name) {
+                    Some(k) => k,
+                    None => {
+                        sheets.push((name.clone(), ContactSheet::new(frames, [img.width(), img.height()])));
+                        sheets.len() - 1
+                    }
+                };
+                if sheets[k].1.wants(frame) {
+                    sheets[k].1.add(&img);
                 }
-                let path = frame_path(&out, frame);
+                let dir = name.as_ref().map_or_else(|| out.clone(), |n| out.join(n));
+                let path = frame_path(&dir, frame);
                 img.save(&path).map_err(|e| AppError::Encode { frame, reason: format!("{}: {e}", path.display()) })?;
             }
-            Ok(sheet)
+            Ok(sheets)
         })
         .map_err(|source| AppError::Io { path: "writer thread".into(), source })?;
 
     // A replayed event arrives at the first frame whose time is >= its own (see InputHub::step).
     show.add_output(Box::new(Frames::new(Box::new(move |t, img| {
         // The writer failed when it hangs up; its error is reported when it is joined below.
-        tx.send((t.frame, img))
+        tx.send((None, t.frame, img))
             .map_err(|_| AppError::Encode { frame: t.frame, reason: "the PNG writer stopped".into() })
     }))));
     let mut failure = None;
@@ -137,17 +172,20 @@ pub fn render(files: &dyn Files, scene_path: &Path, opts: &RenderOptions) -> Res
         failure.get_or_insert(e);
     }
     drop(show); // hangs up the writer's channel
-    let sheet = writer.join().map_err(|p| AppError::Bug(format!("the PNG writer crashed: {}", panic_text(&p))))?;
+    let sheets = writer.join().map_err(|p| AppError::Bug(format!("the PNG writer crashed: {}", panic_text(&p))))?;
     // The writer's own error says why frames stopped; report it before the tick's.
-    let sheet = sheet?;
+    let sheets = sheets?;
     if let Some(e) = failure {
         return Err(e);
     }
     bar.finish_and_clear();
     let contact_sheet = opts.out.join("contact-sheet.png");
-    sheet
-        .finish()
-        .save(&contact_sheet)
-        .map_err(|e| AppError::Encode { frame: 0, reason: format!("{}: {e}", contact_sheet.display()) })?;
+    for (name, sheet) in sheets {
+        let path = name.map_or_else(|| contact_sheet.clone(), |n| opts.out.join(n).join("contact-sheet.png"));
+        sheet
+            .finish()
+            .save(&path)
+            .map_err(|e| AppError::Encode { frame: 0, reason: format!("{}: {e}", path.display()) })?;
+    }
     Ok(RenderReport { frames: opts.frames, size, fps, contact_sheet, seconds: started.elapsed().as_secs_f64() })
 }

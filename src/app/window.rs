@@ -1,25 +1,31 @@
-//! `quai run` with a display: the show ticks at the display rate and one of its outputs is a
-//! window (winit) on the chosen monitor, fullscreen or windowed. Esc or closing the window quits;
-//! frame statistics print on exit.
+//! `quai run` with a display: the show ticks at the display rate, and each of the scene's window
+//! outputs (projectors) is a winit window on its monitor, fullscreen or windowed. The windows are
+//! targets of the one projector output (output/projector/): one tick draws and presents all of
+//! them. Monitors are looked for again every second: an output whose monitor is missing waits
+//! for it or falls back to the primary (`missing`), and moves back when it returns. Esc quits;
+//! closing one window of several only closes that output. With `--calibrate`, keys and the mouse
+//! move the warp's handles (see [`calibration_key`]).
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
 use winit::application::ApplicationHandler;
-use winit::event::{ElementState, KeyEvent, WindowEvent};
+use winit::event::{ElementState, KeyEvent, MouseButton, WindowEvent};
 use winit::event_loop::{ActiveEventLoop, ControlFlow, EventLoop};
-use winit::keyboard::{Key, NamedKey};
+use winit::keyboard::{Key, ModifiersState, NamedKey};
 use winit::monitor::MonitorHandle;
 use winit::window::{Fullscreen, Window, WindowId};
 
 use super::AppError;
 use super::live::live_show;
-use crate::output::window::WindowView;
+use crate::output::projector::{CalOp, Command, Presented, Projectors, Readback};
 use crate::render::Gpu;
 use crate::render::present::Presenter;
-use crate::scene::{Files, Monitor, Scene, WindowOutput};
+use crate::scene::projection::{MissingMonitor, ProjectorOutput};
+use crate::scene::{Files, Monitor, Scene};
 use crate::show::{FrameStats, Show};
 
 /// winit's error, without the source-file location it carries in debug builds.
@@ -49,17 +55,47 @@ pub struct WindowOptions {
     pub record: Option<std::path::PathBuf>,
     /// Keep reload errors off the picture (they still go to the log).
     pub no_overlay: bool,
+    /// Calibration mode: test patterns and handles on every output.
+    pub calibrate: bool,
+}
+
+/// How often the monitors are looked for again (hot-plugged projectors).
+const MONITOR_POLL: Duration = Duration::from_secs(1);
+
+/// An output's window, and the monitor it is on.
+struct Win {
+    output: usize,
+    window: Arc<Window>,
+    /// The monitor's name it opened on (or moved to).
+    on: Option<String>,
+    /// It is on its own monitor (not on the primary as a fallback).
+    wanted: bool,
 }
 
 struct App {
     files: Arc<dyn Files>,
+    /// "quai — SHOW NAME": window titles (with the output's name when there are several).
+    title: String,
     scene: Option<Scene>,
     opts: WindowOptions,
     stop: Arc<AtomicBool>,
     started: Instant,
-    state: Option<(Arc<Window>, Show)>,
+    show: Option<Show>,
+    control: Option<Sender<Command>>,
+    instance: Option<wgpu::Instance>,
+    /// The window outputs (the scene's at start; one for the whole canvas when it has none).
+    outputs: Vec<ProjectorOutput>,
+    windows: Vec<Win>,
+    /// Outputs waiting for their monitor.
+    waiting: Vec<usize>,
+    last_poll: Instant,
+    /// When the next tick is due while no window paces the show.
+    next_tick: Instant,
+    presented: Option<Presented>,
+    modifiers: ModifiersState,
+    cursor: Option<(WindowId, [f64; 2])>,
+    mouse_down: bool,
     stats: Option<FrameStats>,
-    presented: Arc<AtomicU64>,
     error: Option<AppError>,
 }
 
@@ -75,19 +111,34 @@ pub fn run_window(
     let event_loop = EventLoop::new()
         .map_err(|e| AppError::NoDisplay(format!("the display server is unreachable ({})", display_name(&e))))?;
     event_loop.set_control_flow(ControlFlow::Poll);
+    let title = format!("quai — {}", scene.name);
+    let outputs: Vec<ProjectorOutput> = scene.window_outputs().into_iter().filter(|o| !o.headless).collect();
+    let now = Instant::now();
     let mut app = App {
         files,
-        stats: None,
-        presented: Arc::default(),
+        title,
         scene: Some(scene),
         opts,
         stop,
-        started: Instant::now(),
-        state: None,
+        started: now,
+        show: None,
+        control: None,
+        instance: None,
+        outputs,
+        windows: Vec::new(),
+        waiting: Vec::new(),
+        last_poll: now,
+        next_tick: now,
+        presented: None,
+        modifiers: ModifiersState::empty(),
+        cursor: None,
+        mouse_down: false,
+        stats: None,
         error: None,
     };
     event_loop.run_app(&mut app).map_err(|e| AppError::NoDisplay(format!("the event loop failed ({e})")))?;
-    if let Some((_, mut show)) = app.state.take() {
+    app.windows.clear();
+    if let Some(mut show) = app.show.take() {
         let finished = show.finish();
         app.stats = show.stats().cloned();
         app.error = app.error.or(finished.err());
@@ -96,47 +147,134 @@ pub fn run_window(
         return Err(e);
     }
     let stats = app.stats.unwrap_or_else(|| FrameStats::new(1.0 / 60.0));
-    tracing::info!("stopped after {} presented frames: {stats}", app.presented.load(Ordering::Relaxed));
+    let presented = app
+        .presented
+        .map_or(0, |p| p.lock().unwrap_or_else(|e| e.into_inner()).iter().map(|(_, n)| *n).max().unwrap_or(0));
+    tracing::info!("stopped after {presented} presented frames: {stats}");
     Ok(stats)
 }
 
-/// The monitor the scene asks for, or the primary one (with a warning naming what exists).
-fn pick_monitor(el: &ActiveEventLoop, want: Option<&Monitor>) -> Option<MonitorHandle> {
-    let monitors: Vec<MonitorHandle> = el.available_monitors().collect();
-    let found = match want {
-        None => None,
-        Some(Monitor::Index(i)) => monitors.get(*i).cloned(),
-        Some(Monitor::Name(n)) => {
+fn describe(want: &Monitor) -> String {
+    match want {
+        Monitor::Index(i) => format!("number {i}"),
+        Monitor::Name(n) => format!("\"{n}\""),
+    }
+}
+
+fn available(monitors: &[MonitorHandle]) -> String {
+    let names: Vec<String> =
+        monitors.iter().enumerate().map(|(i, m)| format!("{i}: {}", m.name().unwrap_or_default())).collect();
+    if names.is_empty() { "none".into() } else { names.join(", ") }
+}
+
+/// The monitor an output asks for, if it is connected.
+fn find_monitor(monitors: &[MonitorHandle], want: &Monitor) -> Option<MonitorHandle> {
+    match want {
+        Monitor::Index(i) => monitors.get(*i).cloned(),
+        Monitor::Name(n) => {
             let n = n.to_lowercase();
             monitors.iter().find(|m| m.name().is_some_and(|name| name.to_lowercase().contains(&n))).cloned()
         }
-    };
-    if let (Some(w), None) = (want, &found) {
-        let names: Vec<String> =
-            monitors.iter().enumerate().map(|(i, m)| format!("{i}: {}", m.name().unwrap_or_default())).collect();
-        let wanted = match w {
-            Monitor::Index(i) => format!("number {i}"),
-            Monitor::Name(n) => format!("\"{n}\""),
-        };
-        tracing::warn!("monitor {wanted} not found; using the primary monitor (available: {})", names.join(", "));
     }
-    found.or_else(|| el.primary_monitor()).or_else(|| monitors.into_iter().next())
 }
 
 impl App {
     fn open(&mut self, el: &ActiveEventLoop) -> Result<(), AppError> {
         let Some(scene) = self.scene.take() else { return Ok(()) };
-        let out = scene.window.clone().unwrap_or(WindowOutput {
-            name: "main".into(),
-            monitor: None,
-            fullscreen: false,
-            size: None,
-        });
-        let monitor = pick_monitor(el, out.monitor.as_ref());
-        let [w, h] = out.size.unwrap_or(scene.canvas);
+        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_with_display_handle_from_env(Box::new(
+            el.owned_display_handle(),
+        )));
+        let monitors: Vec<MonitorHandle> = el.available_monitors().collect();
+        // Each output's window (or its wait), before the GPU: the first surface picks the adapter.
+        let mut opened: Vec<(Win, wgpu::Surface<'static>)> = Vec::new();
+        for i in 0..self.outputs.len() {
+            match self.place(el, &monitors, i, true)? {
+                Some(win) => {
+                    let surface = instance
+                        .create_surface(win.window.clone())
+                        .map_err(|e| crate::render::RenderError::Surface(e.to_string()))?;
+                    opened.push((win, surface));
+                }
+                None => self.waiting.push(i),
+            }
+        }
+        let gpu = Gpu::with_instance(instance.clone(), opened.first().map(|(_, s)| s))?;
+        tracing::info!("playing {} in a window on {}", scene.name, gpu.describe());
+        let refresh =
+            opened.first().and_then(|(w, _)| w.window.current_monitor()).and_then(|m| m.refresh_rate_millihertz());
+        let all = scene.window_outputs();
+        let mut show = live_show(gpu, scene, self.files.clone(), true, self.opts.record.as_deref())?;
+        if let Some(hz) = refresh {
+            show.set_display_period(1000.0 / hz as f64);
+        }
+        let (mut out, control) = Projectors::new(show.gpu(), &all, false, Readback::None);
+        if self.opts.no_overlay {
+            out.hide_reload_errors();
+        }
+        if self.opts.calibrate {
+            out.calibrate();
+        }
+        self.presented = Some(out.presented());
+        show.add_output(Box::new(out));
+        for (win, surface) in opened {
+            let size = win.window.inner_size();
+            let presenter = Presenter::new(show.gpu(), surface, [size.width, size.height])?;
+            let name = self.outputs[win.output].name.clone();
+            let _ = control.send(Command::Attach { name, window: win.window.clone(), presenter: Box::new(presenter) });
+            win.window.request_redraw();
+            self.windows.push(win);
+        }
+        self.instance = Some(instance);
+        self.control = Some(control);
+        self.show = Some(show);
+        Ok(())
+    }
+
+    /// Open output `i`'s window on its monitor, or on the primary, or not at all (waiting), as
+    /// its `missing` setting says; `start`: say why in the log (a poll only logs changes).
+    fn place(
+        &self,
+        el: &ActiveEventLoop,
+        monitors: &[MonitorHandle],
+        i: usize,
+        start: bool,
+    ) -> Result<Option<Win>, AppError> {
+        let out = &self.outputs[i];
+        let found = out.monitor.as_ref().and_then(|w| find_monitor(monitors, w));
+        let (monitor, wanted) = match (&out.monitor, found) {
+            (None, _) => (el.primary_monitor().or_else(|| monitors.first().cloned()), true),
+            (Some(_), Some(m)) => (Some(m), true),
+            (Some(w), None) => match out.missing {
+                MissingMonitor::Wait => {
+                    if start {
+                        tracing::warn!(
+                            "output `{}`: monitor {} is not connected; its window opens when it is (available: {})",
+                            out.name,
+                            describe(w),
+                            available(monitors)
+                        );
+                    }
+                    return Ok(None);
+                }
+                MissingMonitor::Primary => {
+                    tracing::warn!(
+                        "output `{}`: monitor {} is not connected; showing it on the primary monitor until it is \
+                         (available: {})",
+                        out.name,
+                        describe(w),
+                        available(monitors)
+                    );
+                    (el.primary_monitor().or_else(|| monitors.first().cloned()), false)
+                }
+            },
+        };
+        let title = match self.outputs.len() {
+            1 => self.title.clone(),
+            _ => format!("{} — {}", self.title, out.name),
+        };
         let mut attrs = Window::default_attributes()
-            .with_title(format!("quai — {}", scene.name))
-            .with_inner_size(winit::dpi::PhysicalSize::new(w, h));
+            .with_title(title)
+            .with_inner_size(winit::dpi::PhysicalSize::new(out.size[0], out.size[1]));
         if out.fullscreen {
             attrs = attrs.with_fullscreen(Some(Fullscreen::Borderless(monitor.clone())));
         } else if let Some(m) = &monitor {
@@ -145,34 +283,163 @@ impl App {
         let window = Arc::new(
             el.create_window(attrs).map_err(|e| AppError::NoDisplay(format!("the window was refused ({e})")))?,
         );
-        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_with_display_handle_from_env(Box::new(
-            el.owned_display_handle(),
-        )));
-        let surface =
-            instance.create_surface(window.clone()).map_err(|e| crate::render::RenderError::Surface(e.to_string()))?;
-        let gpu = Gpu::with_instance(instance, Some(&surface))?;
-        let size = window.inner_size();
-        let presenter = Presenter::new(&gpu, surface, [size.width, size.height])?;
-        tracing::info!("playing {} in a window on {}", scene.name, gpu.describe());
-        let mut show = live_show(gpu, scene, self.files.clone(), true, self.opts.record.as_deref())?;
-        if let Some(hz) = monitor.as_ref().and_then(|m| m.refresh_rate_millihertz()) {
-            show.set_display_period(1000.0 / hz as f64);
+        let on = monitor.as_ref().and_then(|m| m.name());
+        tracing::info!("output `{}`: window on monitor {}", out.name, on.as_deref().unwrap_or("(unnamed)"));
+        Ok(Some(Win { output: i, window, on, wanted }))
+    }
+
+    /// Monitors plugged or unplugged since the last look: waiting outputs open, outputs whose
+    /// monitor went away wait or move to the primary, outputs on the primary move back.
+    fn poll_monitors(&mut self, el: &ActiveEventLoop) {
+        let monitors: Vec<MonitorHandle> = el.available_monitors().collect();
+        let names: Vec<String> = monitors.iter().filter_map(|m| m.name()).collect();
+        let mut k = 0;
+        while k < self.windows.len() {
+            let w = &self.windows[k];
+            let out = &self.outputs[w.output];
+            let Some(want) = &out.monitor else {
+                k += 1;
+                continue;
+            };
+            let found = find_monitor(&monitors, want);
+            if w.wanted && found.is_none() {
+                let name = out.name.clone();
+                match out.missing {
+                    MissingMonitor::Wait => {
+                        tracing::warn!(
+                            "output `{name}`: monitor {} was disconnected; waiting for it (the show goes on)",
+                            describe(want)
+                        );
+                        self.detach(k);
+                        continue;
+                    }
+                    MissingMonitor::Primary => {
+                        tracing::warn!(
+                            "output `{name}`: monitor {} was disconnected; showing it on the primary monitor",
+                            describe(want)
+                        );
+                        let primary = el.primary_monitor().or_else(|| monitors.first().cloned());
+                        self.move_to(k, primary, false);
+                    }
+                }
+            } else if !w.wanted && found.is_some() {
+                tracing::info!("output `{}`: monitor {} is back", out.name, describe(want));
+                self.move_to(k, found, true);
+            }
+            k += 1;
         }
-        show.add_output(Box::new(WindowView::new(
-            window.clone(),
-            presenter,
-            self.opts.no_overlay,
-            self.presented.clone(),
-        )));
-        window.request_redraw();
-        self.state = Some((window, show));
+        let waiting = std::mem::take(&mut self.waiting);
+        for i in waiting {
+            let back = self.outputs[i].monitor.as_ref().and_then(|w| find_monitor(&monitors, w)).is_some();
+            if !back {
+                self.waiting.push(i);
+                continue;
+            }
+            tracing::info!(
+                "output `{}`: its monitor is connected (monitors: {})",
+                self.outputs[i].name,
+                names.join(", ")
+            );
+            if let Err(e) = self.attach_new(el, &monitors, i) {
+                tracing::error!("output `{}`: cannot open its window: {e}", self.outputs[i].name);
+                self.waiting.push(i);
+            }
+        }
+    }
+
+    fn attach_new(&mut self, el: &ActiveEventLoop, monitors: &[MonitorHandle], i: usize) -> Result<(), AppError> {
+        let (Some(instance), Some(show), Some(control)) = (&self.instance, &self.show, &self.control) else {
+            return Ok(());
+        };
+        let Some(win) = self.place(el, monitors, i, false)? else { return Ok(()) };
+        let surface = instance
+            .create_surface(win.window.clone())
+            .map_err(|e| crate::render::RenderError::Surface(e.to_string()))?;
+        let size = win.window.inner_size();
+        let presenter = Presenter::new(show.gpu(), surface, [size.width, size.height])?;
+        let name = self.outputs[i].name.clone();
+        let _ = control.send(Command::Attach { name, window: win.window.clone(), presenter: Box::new(presenter) });
+        win.window.request_redraw();
+        self.windows.push(win);
         Ok(())
+    }
+
+    fn move_to(&mut self, k: usize, monitor: Option<MonitorHandle>, wanted: bool) {
+        let w = &mut self.windows[k];
+        if self.outputs[w.output].fullscreen {
+            w.window.set_fullscreen(Some(Fullscreen::Borderless(monitor.clone())));
+        } else if let Some(m) = &monitor {
+            w.window.set_outer_position(m.position());
+        }
+        w.on = monitor.and_then(|m| m.name());
+        w.wanted = wanted;
+    }
+
+    /// Close window `k`; its output waits for its monitor (or is gone until a restart).
+    fn detach(&mut self, k: usize) {
+        let w = self.windows.remove(k);
+        let name = self.outputs[w.output].name.clone();
+        if let Some(c) = &self.control {
+            let _ = c.send(Command::Detach { name });
+        }
+        if self.outputs[w.output].monitor.is_some() {
+            self.waiting.push(w.output);
+        }
+        if let Some(first) = self.windows.first() {
+            first.window.request_redraw();
+        }
     }
 
     fn fail(&mut self, el: &ActiveEventLoop, e: AppError) {
         self.error = Some(e);
         el.exit();
     }
+
+    fn tick(&mut self, el: &ActiveEventLoop) {
+        let Some(show) = &mut self.show else { return };
+        if let Err(e) = show.tick() {
+            self.fail(el, e);
+        }
+    }
+
+    fn calibrate(&self, op: CalOp) {
+        if let Some(c) = &self.control {
+            let _ = c.send(Command::Calibrate(op));
+        }
+    }
+}
+
+/// The calibration move a key stands for (with `--calibrate`).
+pub fn calibration_key(key: &Key, mods: ModifiersState) -> Option<CalOp> {
+    let step = if mods.shift_key() {
+        10.0
+    } else if mods.alt_key() {
+        0.1
+    } else {
+        1.0
+    };
+    let ctrl = mods.control_key();
+    Some(match key {
+        Key::Named(NamedKey::Tab) if mods.shift_key() => CalOp::SelectPrev,
+        Key::Named(NamedKey::Tab) => CalOp::SelectNext,
+        Key::Named(NamedKey::ArrowLeft) => CalOp::Nudge(-step, 0.0),
+        Key::Named(NamedKey::ArrowRight) => CalOp::Nudge(step, 0.0),
+        Key::Named(NamedKey::ArrowUp) => CalOp::Nudge(0.0, -step),
+        Key::Named(NamedKey::ArrowDown) => CalOp::Nudge(0.0, step),
+        Key::Character(c) => match (c.to_lowercase().as_str(), ctrl, mods.shift_key()) {
+            ("z", true, false) => CalOp::Undo,
+            ("z", true, true) | ("y", true, _) => CalOp::Redo,
+            ("s", _, _) => CalOp::Save,
+            ("p", false, _) => CalOp::TogglePattern,
+            ("o", false, _) => CalOp::NextOutput,
+            ("m", false, false) => CalOp::MeshFiner,
+            ("m", false, true) => CalOp::RemoveMesh,
+            ("r", false, false) => CalOp::ResetSelected,
+            ("r", false, true) => CalOp::ResetAll,
+            _ => return None,
+        },
+        _ => return None,
+    })
 }
 
 impl ApplicationHandler for App {
@@ -182,21 +449,62 @@ impl ApplicationHandler for App {
         }
     }
 
-    fn window_event(&mut self, el: &ActiveEventLoop, _id: WindowId, event: WindowEvent) {
-        let Some((window, show)) = &mut self.state else { return };
+    fn window_event(&mut self, el: &ActiveEventLoop, id: WindowId, event: WindowEvent) {
+        let Some(k) = self.windows.iter().position(|w| w.window.id() == id) else { return };
+        let name = self.outputs[self.windows[k].output].name.clone();
         match event {
-            WindowEvent::CloseRequested => el.exit(),
+            WindowEvent::CloseRequested if self.windows.len() == 1 && self.waiting.is_empty() => el.exit(),
+            WindowEvent::CloseRequested => {
+                tracing::warn!(
+                    "the window of output `{name}` was closed; the show goes on in the others (restart quai to reopen it)"
+                );
+                let w = self.windows.remove(k);
+                if let Some(c) = &self.control {
+                    let _ = c.send(Command::Detach { name });
+                }
+                drop(w);
+                if let Some(first) = self.windows.first() {
+                    first.window.request_redraw();
+                }
+            }
             WindowEvent::KeyboardInput {
                 event: KeyEvent { logical_key: Key::Named(NamedKey::Escape), state: ElementState::Pressed, .. },
                 ..
             } => el.exit(),
-            // The window output follows the window's size at every tick; ask for one now.
-            WindowEvent::Resized(_) => window.request_redraw(),
-            WindowEvent::RedrawRequested => {
-                if let Err(e) = show.tick() {
-                    return self.fail(el, e);
+            WindowEvent::KeyboardInput {
+                event: KeyEvent { logical_key, state: ElementState::Pressed, .. }, ..
+            } if self.opts.calibrate => {
+                if let Some(op) = calibration_key(&logical_key, self.modifiers) {
+                    self.calibrate(CalOp::Focus(name));
+                    self.calibrate(op);
                 }
-                window.request_redraw();
+            }
+            WindowEvent::ModifiersChanged(m) => self.modifiers = m.state(),
+            WindowEvent::Focused(true) if self.opts.calibrate => self.calibrate(CalOp::Focus(name)),
+            WindowEvent::CursorMoved { position, .. } => {
+                let pos = [position.x, position.y];
+                self.cursor = Some((id, pos));
+                if self.mouse_down && self.opts.calibrate {
+                    self.calibrate(CalOp::Drag { output: name, pos });
+                }
+            }
+            WindowEvent::MouseInput { state, button: MouseButton::Left, .. } if self.opts.calibrate => {
+                let pos = self.cursor.filter(|(w, _)| *w == id).map_or([0.0, 0.0], |(_, p)| p);
+                self.mouse_down = state == ElementState::Pressed;
+                self.calibrate(if self.mouse_down {
+                    CalOp::Press { output: name, pos }
+                } else {
+                    CalOp::Release { output: name }
+                });
+            }
+            // The outputs follow their windows' sizes at every tick; ask for one now.
+            WindowEvent::Resized(_) => self.windows[k].window.request_redraw(),
+            // The first window paces the show: one tick per redraw of it draws every window.
+            WindowEvent::RedrawRequested if k == 0 => {
+                self.tick(el);
+                if let Some(w) = self.windows.first() {
+                    w.window.request_redraw();
+                }
             }
             _ => {}
         }
@@ -205,6 +513,23 @@ impl ApplicationHandler for App {
     fn about_to_wait(&mut self, el: &ActiveEventLoop) {
         if self.stop.load(Ordering::Relaxed) || self.opts.duration.is_some_and(|d| self.started.elapsed() >= d) {
             el.exit();
+            return;
+        }
+        if self.last_poll.elapsed() >= MONITOR_POLL {
+            self.last_poll = Instant::now();
+            self.poll_monitors(el);
+        }
+        // No window to pace the show (all waiting for monitors): tick on the scene's clock.
+        if self.windows.is_empty() && self.show.is_some() {
+            let now = Instant::now();
+            if now >= self.next_tick {
+                self.tick(el);
+                let fps = self.show.as_ref().map_or(60.0, |s| s.scene().fps);
+                self.next_tick = (self.next_tick + Duration::from_secs_f64(1.0 / fps)).max(now);
+            }
+            el.set_control_flow(ControlFlow::WaitUntil(self.next_tick.min(self.last_poll + MONITOR_POLL)));
+        } else {
+            el.set_control_flow(ControlFlow::Poll);
         }
     }
 }

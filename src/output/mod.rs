@@ -9,7 +9,7 @@
 
 pub mod frames;
 pub mod led;
-pub mod window;
+pub mod projector;
 
 use std::sync::Arc;
 

@@ -58,14 +58,9 @@ impl Presenter {
         [self.config.width, self.config.height]
     }
 
-    /// Record the canvas into the next surface texture; present the texture returned once the
+    /// The next surface texture and a view of it to draw into; present the texture once the
     /// encoder is submitted. `None`: nothing to show this time (minimised, reconfigured).
-    pub fn draw(
-        &mut self,
-        gpu: &Gpu,
-        canvas: &Canvas,
-        encoder: &mut wgpu::CommandEncoder,
-    ) -> Option<wgpu::SurfaceTexture> {
+    pub fn acquire(&mut self, gpu: &Gpu) -> Option<(wgpu::SurfaceTexture, wgpu::TextureView)> {
         let frame = match self.surface.get_current_texture() {
             wgpu::CurrentSurfaceTexture::Success(f) | wgpu::CurrentSurfaceTexture::Suboptimal(f) => f,
             wgpu::CurrentSurfaceTexture::Outdated | wgpu::CurrentSurfaceTexture::Lost => {
@@ -82,6 +77,28 @@ impl Presenter {
             format: Some(self.view_format),
             ..Default::default()
         });
+        Some((frame, view))
+    }
+
+    /// The format pipelines drawing into the surface's views must target.
+    pub fn view_format(&self) -> wgpu::TextureFormat {
+        self.view_format
+    }
+
+    /// Draw the overlay panel (if one is set) over what `target` holds.
+    pub fn draw_overlay(&mut self, encoder: &mut wgpu::CommandEncoder, target: &wgpu::TextureView) {
+        self.pass.draw_overlay(encoder, target, [self.config.width, self.config.height]);
+    }
+
+    /// Record the canvas into the next surface texture; present the texture returned once the
+    /// encoder is submitted. `None`: nothing to show this time (minimised, reconfigured).
+    pub fn draw(
+        &mut self,
+        gpu: &Gpu,
+        canvas: &Canvas,
+        encoder: &mut wgpu::CommandEncoder,
+    ) -> Option<wgpu::SurfaceTexture> {
+        let (frame, view) = self.acquire(gpu)?;
         self.pass.draw(gpu, encoder, canvas, &view, [self.config.width, self.config.height]);
         Some(frame)
     }
@@ -240,6 +257,10 @@ impl PresentPass {
             pass.set_bind_group(0, bg, &[]);
         }
         pass.draw(0..3, 0..1);
+        self.overlay_into(&mut pass, size);
+    }
+
+    fn overlay_into(&self, pass: &mut wgpu::RenderPass<'_>, size: [u32; 2]) {
         if let Some(o) = &self.overlay
             && let Some((x, y, w, h)) = overlay::placement(o.size, size)
         {
@@ -249,6 +270,28 @@ impl PresentPass {
             pass.set_bind_group(0, if whole { &o.nearest } else { &o.linear }, &[]);
             pass.draw(0..3, 0..1);
         }
+    }
+
+    /// Only the overlay panel, blended over what `target` (`size` pixels) holds; nothing
+    /// without a panel.
+    pub fn draw_overlay(&self, encoder: &mut wgpu::CommandEncoder, target: &wgpu::TextureView, size: [u32; 2]) {
+        if self.overlay.is_none() {
+            return;
+        }
+        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+            label: Some("overlay pass"),
+            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                view: target,
+                depth_slice: None,
+                resolve_target: None,
+                ops: wgpu::Operations { load: wgpu::LoadOp::Load, store: wgpu::StoreOp::Store },
+            })],
+            depth_stencil_attachment: None,
+            timestamp_writes: None,
+            occlusion_query_set: None,
+            multiview_mask: None,
+        });
+        self.overlay_into(&mut pass, size);
     }
 }
 

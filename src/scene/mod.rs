@@ -10,10 +10,12 @@ pub mod graph;
 pub mod led;
 pub mod load;
 pub mod model;
+pub mod projection;
 pub mod shader;
 pub mod source;
 pub mod validate;
 pub mod watch;
+pub mod writeback;
 
 use std::path::Path;
 use std::sync::Arc;

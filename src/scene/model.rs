@@ -35,7 +35,8 @@ pub struct Scene {
     pub params: Vec<ParamDef>,
     /// Bottom first.
     pub layers: Vec<Layer>,
-    pub window: Option<WindowOutput>,
+    /// Windows and projectors (and headless previews), each with its slice, warp, blend and mask.
+    pub projectors: Vec<super::projection::ProjectorOutput>,
     /// LED outputs (Art-Net / sACN) with their fixtures.
     pub leds: Vec<super::led::LedOutput>,
     /// Sounds, synths, buses, speakers and the stream settings.
@@ -160,14 +161,6 @@ impl std::fmt::Debug for ImageData {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "ImageData({}, {}x{})", self.path.display(), self.width, self.height)
     }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct WindowOutput {
-    pub name: String,
-    pub monitor: Option<Monitor>,
-    pub fullscreen: bool,
-    pub size: Option<[u32; 2]>,
 }
 
 /// A sensor or controller source.

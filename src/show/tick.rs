@@ -270,9 +270,6 @@ impl Show {
             match update {
                 Update::Ready { value, took } => {
                     let scene = value.scene().clone();
-                    if scene.window != self.scene().window {
-                        tracing::warn!("the [[outputs]] window settings changed: they apply when quai is restarted");
-                    }
                     self.params = self.params.rebind(&scene.params);
                     if let Some(audio) = &mut self.audio
                         && let Err(e) = audio.reload(&scene)

@@ -9,14 +9,15 @@ use serde_spanned::Spanned;
 
 use super::values::{Monitor, Size};
 
-/// `[[outputs]]`: a window (`kind = "window"`, the default) or an LED output (`"artnet"`, `"sacn"`).
+/// `[[outputs]]`: a window or projector (`kind = "window"`, the default) or an LED output
+/// (`"artnet"`, `"sacn"`).
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OutputFile {
     /// Output name, unique among all outputs; fixtures say `output = "NAME"`.
     #[schemars(with = "String")]
     pub name: Option<Spanned<String>>,
-    /// `window` (default; at most one), `artnet` or `sacn` (any number).
+    /// `window` (the default), `artnet` or `sacn`; any number of each.
     #[schemars(with = "Option<OutputKind>")]
     pub kind: Option<Spanned<OutputKind>>,
     /// Window: monitor by name (a substring, case-insensitive) or by index (0 = first).
@@ -25,9 +26,32 @@ pub struct OutputFile {
     /// Window: borderless fullscreen on the chosen monitor. Default false.
     #[schemars(with = "Option<bool>")]
     pub fullscreen: Option<Spanned<bool>>,
-    /// Window: size `[w, h]` when not fullscreen. Default: the canvas size.
+    /// Window: the output's resolution `[w, h]`: the window's size when not fullscreen, what a
+    /// headless output renders at, and the pixels `warp` and masks are written in. Default: the
+    /// size of `slice`.
     #[schemars(with = "Option<Size>")]
     pub size: Option<Spanned<Size>>,
+    /// Window: when `monitor` is not connected (at start or unplugged): `primary` (show on the
+    /// primary monitor instead, the default) or `wait` (no window until it is connected).
+    #[schemars(with = "Option<MissingFile>")]
+    pub missing: Option<Spanned<MissingFile>>,
+    /// Window: render offscreen only, never open a window (previews, tests). Default false.
+    #[schemars(with = "Option<bool>")]
+    pub headless: Option<Spanned<bool>>,
+    /// Window: the part of the canvas it shows, `[x, y, width, height]` in canvas pixels.
+    /// Default: the whole canvas.
+    #[schemars(with = "Option<[f64; 4]>")]
+    pub slice: Option<Spanned<[f64; 4]>>,
+    /// Window: geometry correction, corner-pin then mesh (`quai run --calibrate` writes it).
+    #[schemars(with = "Option<WarpFile>")]
+    pub warp: Option<Spanned<WarpFile>>,
+    /// Window: soft-edge blending where projectors overlap, and black-level compensation.
+    #[schemars(with = "Option<BlendFile>")]
+    pub blend: Option<Spanned<BlendFile>>,
+    /// Window: masks (`[[outputs.masks]]`), multiplied together: PNG images at the output's
+    /// resolution, or shapes (rect, ellipse, polygon) in output pixels.
+    #[schemars(with = "Option<Vec<MaskFile>>")]
+    pub masks: Option<Spanned<Vec<Spanned<MaskFile>>>>,
     /// LED: unicast destinations, `"host"` or `"host:port"` (IPv4 address or a name that resolves to
     /// one; port default 6454 Art-Net, 5568 sACN). sACN: leave out for multicast to 239.255.hi.lo.
     #[schemars(with = "Option<Vec<String>>")]
@@ -62,7 +86,7 @@ pub struct OutputFile {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum OutputKind {
-    /// A window on a monitor (at most one).
+    /// A window on a monitor: a projector, a screen, or (headless) an offscreen preview. Any number.
     Window,
     /// Art-Net 4 over UDP (port 6454).
     Artnet,
@@ -78,6 +102,137 @@ impl OutputKind {
             OutputKind::Sacn => "sacn",
         }
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum MissingFile {
+    /// Show on the primary monitor instead (and say so in the log).
+    Primary,
+    /// Open no window until the monitor is connected; close it while it is gone.
+    Wait,
+}
+
+/// `[outputs.warp]`: where the slice lands on the output.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WarpFile {
+    /// Corner-pin: where the slice's corners land, `[[x, y], ...]` in output pixels, in the order
+    /// top-left, top-right, bottom-right, bottom-left. Default: the slice fitted into the output.
+    #[schemars(with = "Option<Vec<[f64; 2]>>")]
+    pub corners: Option<Spanned<Vec<Spanned<[f64; 2]>>>>,
+    /// A mesh of control points inside the corner-pinned quad (`[outputs.warp.mesh]`).
+    #[schemars(with = "Option<MeshFile>")]
+    pub mesh: Option<Spanned<MeshFile>>,
+}
+
+/// `[outputs.warp.mesh]`: a grid of control points in the corner-pinned quad's unit square.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MeshFile {
+    /// Points per row, 2..32.
+    #[schemars(with = "u32", range(min = 2, max = 32))]
+    pub columns: Option<Spanned<i64>>,
+    /// Points per column, 2..32.
+    #[schemars(with = "u32", range(min = 2, max = 32))]
+    pub rows: Option<Spanned<i64>>,
+    /// `columns × rows` points `[u, v]` (0..1 across the quad), row by row from the top.
+    /// Default: the regular grid (no deformation).
+    #[schemars(with = "Option<Vec<[f64; 2]>>")]
+    pub points: Option<Spanned<Vec<Spanned<[f64; 2]>>>>,
+    /// `bicubic` (smooth through the points, the default) or `linear`.
+    #[schemars(with = "Option<InterpolationFile>")]
+    pub interpolation: Option<Spanned<InterpolationFile>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum InterpolationFile {
+    Bicubic,
+    Linear,
+}
+
+/// `[outputs.blend]`: soft edges where this projector overlaps its neighbours.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BlendFile {
+    #[schemars(with = "Option<EdgeFile>")]
+    pub left: Option<Spanned<EdgeFile>>,
+    #[schemars(with = "Option<EdgeFile>")]
+    pub right: Option<Spanned<EdgeFile>>,
+    #[schemars(with = "Option<EdgeFile>")]
+    pub top: Option<Spanned<EdgeFile>>,
+    #[schemars(with = "Option<EdgeFile>")]
+    pub bottom: Option<Spanned<EdgeFile>>,
+    /// The projector's gamma, 1..4 (for every edge that does not set its own). Default 2.2.
+    #[schemars(with = "Option<f64>", range(min = 1, max = 4))]
+    pub gamma: Option<Spanned<f64>>,
+    /// The light the projector shows for black, as a share of its white (0..0.5): one number or
+    /// `[r, g, b]`. The area outside the blend zones is lifted by it. Default 0.
+    #[schemars(with = "Option<BlackLevelFile>")]
+    pub black_level: Option<Spanned<BlackLevelFile>>,
+}
+
+/// One blended edge.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EdgeFile {
+    /// Width of the overlap, canvas pixels of the slice.
+    #[schemars(with = "f64")]
+    pub width: Option<Spanned<f64>>,
+    /// Exponent of the ramp, 1..8: 1 linear, 2 (default) an S-curve.
+    #[schemars(with = "Option<f64>", range(min = 1, max = 8))]
+    pub curve: Option<Spanned<f64>>,
+    /// This edge's projector gamma, 1..4. Default: the blend's `gamma`.
+    #[schemars(with = "Option<f64>", range(min = 1, max = 4))]
+    pub gamma: Option<Spanned<f64>>,
+}
+
+/// `black_level = 0.02` or `[0.02, 0.02, 0.03]`.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, JsonSchema)]
+#[serde(untagged, expecting = "a share of white 0..0.5, or [r, g, b]")]
+pub enum BlackLevelFile {
+    All(f64),
+    Rgb([f64; 3]),
+}
+
+/// `[[outputs.masks]]`: an image or a shape; what is outside it is black.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MaskFile {
+    /// A PNG at the output's resolution, relative to this file: white (and opaque) shows the content.
+    #[schemars(with = "Option<String>")]
+    pub image: Option<Spanned<String>>,
+    /// `rect` (with `rect`), `ellipse` (with `center`, `radius`) or `polygon` (with `points`).
+    #[schemars(with = "Option<ShapeFile>")]
+    pub shape: Option<Spanned<ShapeFile>>,
+    /// Rect: `[x, y, width, height]`, output pixels.
+    #[schemars(with = "Option<[f64; 4]>")]
+    pub rect: Option<Spanned<[f64; 4]>>,
+    /// Ellipse: its centre `[x, y]`, output pixels.
+    #[schemars(with = "Option<[f64; 2]>")]
+    pub center: Option<Spanned<[f64; 2]>>,
+    /// Ellipse: its radii `[rx, ry]`, output pixels.
+    #[schemars(with = "Option<[f64; 2]>")]
+    pub radius: Option<Spanned<[f64; 2]>>,
+    /// Polygon: its corners `[[x, y], ...]`, output pixels, at least 3.
+    #[schemars(with = "Option<Vec<[f64; 2]>>")]
+    pub points: Option<Spanned<Vec<[f64; 2]>>>,
+    /// Shapes: a soft edge this many output pixels wide, centred on the outline. Default 0 (the
+    /// outline is still anti-aliased).
+    #[schemars(with = "Option<f64>")]
+    pub feather: Option<Spanned<f64>>,
+    /// Show what is outside instead (cut a hole). Default false.
+    #[schemars(with = "Option<bool>")]
+    pub invert: Option<Spanned<bool>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ShapeFile {
+    Rect,
+    Ellipse,
+    Polygon,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]

@@ -231,7 +231,7 @@ fn builtin(cx: &mut Ctx, path: &str, body: &str, uniforms: &[String]) -> Option<
     program
 }
 
-fn load_image(cx: &mut Ctx, file: FileId, at: &Spanned<String>, here: &Path) -> Option<Arc<ImageData>> {
+pub(super) fn load_image(cx: &mut Ctx, file: FileId, at: &Spanned<String>, here: &Path) -> Option<Arc<ImageData>> {
     let path = resolve(here, at.get_ref());
     if let Some(done) = cx.images.get(&path) {
         return done.clone();

@@ -184,7 +184,7 @@ pub fn validate(
 
     // [[outputs]] and [[fixtures]]
     cx.context.clear();
-    let (window, leds) = outputs::check(&mut cx, canvas);
+    let (projectors, leds) = outputs::check(&mut cx, canvas);
 
     // [audio], [[speakers]], [[sounds]], [[synths]], [[buses]], [[analysis]]
     cx.context.clear();
@@ -214,7 +214,7 @@ pub fn validate(
         background,
         params,
         layers,
-        window,
+        projectors,
         audio,
         leds,
         inputs,

@@ -1,14 +1,17 @@
-//! `[[outputs]]` and `[[fixtures]]`: the window, LED outputs (Art-Net, sACN) and the fixtures patched
-//! to them, into `Scene::window` and `Scene::leds`. This file is the map: names, the one-window rule,
-//! fixtures grouped by output, outputs that drive nothing, sync universes. led.rs checks one LED
-//! output's settings and addresses; fixtures.rs one fixture (points_csv.rs its CSV file,
-//! centres.rs where its LEDs sit on the canvas); patch.rs universes and channels.
+//! `[[outputs]]` and `[[fixtures]]`: windows (projectors), LED outputs (Art-Net, sACN) and the
+//! fixtures patched to them, into `Scene::projectors` and `Scene::leds`. This file is the map:
+//! names, fixtures grouped by output, outputs that drive nothing, sync universes. projector.rs
+//! checks one window (masks.rs rasterises its masks); led.rs one LED output's settings and
+//! addresses; fixtures.rs one fixture (points_csv.rs its CSV file, centres.rs where its LEDs sit
+//! on the canvas); patch.rs universes and channels.
 
 mod centres;
 mod fixtures;
 mod led;
+mod masks;
 mod patch;
 mod points_csv;
+mod projector;
 mod shape;
 
 use std::ops::Range;
@@ -18,8 +21,8 @@ use serde_spanned::Spanned;
 use super::super::file::{OutputFile, OutputKind};
 use super::super::led::{LedOutput, LedProtocol};
 use super::super::load::{At, FileId};
-use super::super::model::WindowOutput;
-use super::{Ctx, check_size};
+use super::super::projection::ProjectorOutput;
+use super::Ctx;
 use fixtures::Patched;
 
 /// An LED output that checked out, while its fixtures are being gathered.
@@ -58,9 +61,9 @@ fn span<T>(v: &Option<Spanned<T>>) -> Option<Range<usize>> {
     v.as_ref().map(|s| s.span())
 }
 
-pub(super) fn check(cx: &mut Ctx, canvas: [u32; 2]) -> (Option<WindowOutput>, Vec<LedOutput>) {
+pub(super) fn check(cx: &mut Ctx, canvas: [u32; 2]) -> (Vec<ProjectorOutput>, Vec<LedOutput>) {
     let parsed = cx.parsed;
-    let mut window = None;
+    let mut windows_out = Vec::new();
     let mut leds: Vec<LedAt> = Vec::new();
     // Every output name seen, with where it was first written.
     let mut names: Vec<(String, FileId, Range<usize>)> = Vec::new();
@@ -91,20 +94,10 @@ pub(super) fn check(cx: &mut Ctx, canvas: [u32; 2]) -> (Option<WindowOutput>, Ve
         let kind = o.kind.as_ref().map(|k| *k.get_ref()).unwrap_or(OutputKind::Window);
         foreign_keys(cx, file, &output_keys(o), kind.word(), "output", &n);
         match kind {
-            OutputKind::Window if window.is_some() => cx.err(
-                file,
-                span.clone(),
-                "only one window output is supported so far",
-                "remove the extra [[outputs]] entries with kind = \"window\" (LED outputs may be many)".to_string(),
-            ),
             OutputKind::Window => {
-                let size = o.size.as_ref().and_then(|s| check_size(cx, file, s, "window size"));
-                window = Some(WindowOutput {
-                    name: n,
-                    monitor: o.monitor.as_ref().map(|m| m.get_ref().clone()),
-                    fullscreen: o.fullscreen.as_ref().map(|f| *f.get_ref()).unwrap_or(false),
-                    size,
-                });
+                if let Some(p) = projector::check(cx, file, name, o, canvas) {
+                    windows_out.push(p);
+                }
             }
             OutputKind::Artnet | OutputKind::Sacn => {
                 let protocol = if kind == OutputKind::Artnet { LedProtocol::ArtNet } else { LedProtocol::Sacn };
@@ -193,7 +186,7 @@ pub(super) fn check(cx: &mut Ctx, canvas: [u32; 2]) -> (Option<WindowOutput>, Ve
         l.output.fixtures = mine.into_iter().map(|p| p.fixture.clone()).collect();
         out.push(l.output);
     }
-    (window, out)
+    (windows_out, out)
 }
 
 fn is_led(kind: OutputKind) -> bool {
@@ -201,7 +194,7 @@ fn is_led(kind: OutputKind) -> bool {
 }
 
 /// Which kinds of output each kind-specific key belongs to.
-fn output_keys(o: &OutputFile) -> [KindKey<'_>; 12] {
+fn output_keys(o: &OutputFile) -> [KindKey<'_>; 18] {
     const WINDOW: &[&str] = &["window"];
     const LED: &[&str] = &["artnet", "sacn"];
     const ARTNET: &[&str] = &["artnet"];
@@ -210,6 +203,12 @@ fn output_keys(o: &OutputFile) -> [KindKey<'_>; 12] {
         ("monitor", span(&o.monitor), WINDOW),
         ("fullscreen", span(&o.fullscreen), WINDOW),
         ("size", span(&o.size), WINDOW),
+        ("missing", span(&o.missing), WINDOW),
+        ("headless", span(&o.headless), WINDOW),
+        ("slice", span(&o.slice), WINDOW),
+        ("warp", span(&o.warp), WINDOW),
+        ("blend", span(&o.blend), WINDOW),
+        ("masks", span(&o.masks), WINDOW),
         ("to", span(&o.to), LED),
         ("broadcast", span(&o.broadcast), ARTNET),
         ("interface", span(&o.interface), LED),

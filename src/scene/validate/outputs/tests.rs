@@ -71,7 +71,7 @@ sample = "point"
 #[test]
 fn facade_loads_into_the_model() {
     let scene = load(&[("show.toml", SCENE), ("hardware/facade.toml", HARDWARE)]).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(scene.window.as_ref().map(|w| w.name.as_str()), Some("wall"));
+    assert_eq!(scene.projectors.iter().map(|w| w.name.as_str()).collect::<Vec<_>>(), ["wall"]);
     let front = Fixture {
         name: "front".into(),
         shape: Shape::Matrix {
@@ -198,5 +198,5 @@ universe = 0
     let s = load(&[("show.toml", scene)]).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(s.leds[0].sync, None);
     assert_eq!(s.leds[0].broadcast, Some("2.255.255.255:6454".parse().unwrap()));
-    assert!(s.window.is_none());
+    assert!(s.projectors.is_empty());
 }

@@ -7,6 +7,7 @@ pub mod devices;
 pub mod led_test;
 pub mod live;
 pub mod monitor;
+pub mod monitors;
 pub mod offline;
 
 pub mod window;

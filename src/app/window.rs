@@ -16,11 +16,11 @@ use winit::application::ApplicationHandler;
 use winit::event::{ElementState, KeyEvent, MouseButton, WindowEvent};
 use winit::event_loop::{ActiveEventLoop, ControlFlow, EventLoop};
 use winit::keyboard::{Key, ModifiersState, NamedKey};
-use winit::monitor::MonitorHandle;
 use winit::window::{Fullscreen, Window, WindowId};
 
 use super::AppError;
 use super::live::live_show;
+use super::monitors::{Monitors, Screen};
 use crate::output::projector::{CalOp, Command, Presented, Projectors, Readback};
 use crate::render::Gpu;
 use crate::render::present::Presenter;
@@ -74,6 +74,7 @@ struct Win {
 
 struct App {
     files: Arc<dyn Files>,
+    monitors: Monitors,
     /// "quai — SHOW NAME": window titles (with the output's name when there are several).
     title: String,
     scene: Option<Scene>,
@@ -116,6 +117,7 @@ pub fn run_window(
     let now = Instant::now();
     let mut app = App {
         files,
+        monitors: Monitors::new(),
         title,
         scene: Some(scene),
         opts,
@@ -154,6 +156,11 @@ pub fn run_window(
     Ok(stats)
 }
 
+/// The primary monitor (the first, when the server names none).
+fn primary(monitors: &[Screen]) -> Option<Screen> {
+    monitors.iter().find(|m| m.primary).or(monitors.first()).cloned()
+}
+
 fn describe(want: &Monitor) -> String {
     match want {
         Monitor::Index(i) => format!("number {i}"),
@@ -161,19 +168,18 @@ fn describe(want: &Monitor) -> String {
     }
 }
 
-fn available(monitors: &[MonitorHandle]) -> String {
-    let names: Vec<String> =
-        monitors.iter().enumerate().map(|(i, m)| format!("{i}: {}", m.name().unwrap_or_default())).collect();
+fn available(monitors: &[Screen]) -> String {
+    let names: Vec<String> = monitors.iter().enumerate().map(|(i, m)| format!("{i}: {}", m.name)).collect();
     if names.is_empty() { "none".into() } else { names.join(", ") }
 }
 
 /// The monitor an output asks for, if it is connected.
-fn find_monitor(monitors: &[MonitorHandle], want: &Monitor) -> Option<MonitorHandle> {
+fn find_monitor(monitors: &[Screen], want: &Monitor) -> Option<Screen> {
     match want {
         Monitor::Index(i) => monitors.get(*i).cloned(),
         Monitor::Name(n) => {
             let n = n.to_lowercase();
-            monitors.iter().find(|m| m.name().is_some_and(|name| name.to_lowercase().contains(&n))).cloned()
+            monitors.iter().find(|m| m.name.to_lowercase().contains(&n)).cloned()
         }
     }
 }
@@ -184,7 +190,7 @@ impl App {
         let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_with_display_handle_from_env(Box::new(
             el.owned_display_handle(),
         )));
-        let monitors: Vec<MonitorHandle> = el.available_monitors().collect();
+        let monitors = self.monitors.list(el);
         // Each output's window (or its wait), before the GPU: the first surface picks the adapter.
         let mut opened: Vec<(Win, wgpu::Surface<'static>)> = Vec::new();
         for i in 0..self.outputs.len() {
@@ -232,17 +238,11 @@ impl App {
 
     /// Open output `i`'s window on its monitor, or on the primary, or not at all (waiting), as
     /// its `missing` setting says; `start`: say why in the log (a poll only logs changes).
-    fn place(
-        &self,
-        el: &ActiveEventLoop,
-        monitors: &[MonitorHandle],
-        i: usize,
-        start: bool,
-    ) -> Result<Option<Win>, AppError> {
+    fn place(&self, el: &ActiveEventLoop, monitors: &[Screen], i: usize, start: bool) -> Result<Option<Win>, AppError> {
         let out = &self.outputs[i];
         let found = out.monitor.as_ref().and_then(|w| find_monitor(monitors, w));
         let (monitor, wanted) = match (&out.monitor, found) {
-            (None, _) => (el.primary_monitor().or_else(|| monitors.first().cloned()), true),
+            (None, _) => (primary(monitors), true),
             (Some(_), Some(m)) => (Some(m), true),
             (Some(w), None) => match out.missing {
                 MissingMonitor::Wait => {
@@ -264,7 +264,7 @@ impl App {
                         describe(w),
                         available(monitors)
                     );
-                    (el.primary_monitor().or_else(|| monitors.first().cloned()), false)
+                    (primary(monitors), false)
                 }
             },
         };
@@ -275,24 +275,33 @@ impl App {
         let mut attrs = Window::default_attributes()
             .with_title(title)
             .with_inner_size(winit::dpi::PhysicalSize::new(out.size[0], out.size[1]));
-        if out.fullscreen {
-            attrs = attrs.with_fullscreen(Some(Fullscreen::Borderless(monitor.clone())));
-        } else if let Some(m) = &monitor {
-            attrs = attrs.with_position(m.position());
-        }
+        attrs = match (&monitor, out.fullscreen) {
+            (Some(Screen { handle: Some(h), .. }), true) => {
+                attrs.with_fullscreen(Some(Fullscreen::Borderless(Some(h.clone()))))
+            }
+            // A monitor winit does not know (connected after start, on X11): cover it ourselves.
+            (Some(m), true) => attrs
+                .with_decorations(false)
+                .with_position(winit::dpi::PhysicalPosition::new(m.position[0], m.position[1]))
+                .with_inner_size(winit::dpi::PhysicalSize::new(m.size[0], m.size[1])),
+            (None, true) => attrs.with_fullscreen(Some(Fullscreen::Borderless(None))),
+            (Some(m), false) => attrs.with_position(winit::dpi::PhysicalPosition::new(m.position[0], m.position[1])),
+            (None, false) => attrs,
+        };
         let window = Arc::new(
             el.create_window(attrs).map_err(|e| AppError::NoDisplay(format!("the window was refused ({e})")))?,
         );
-        let on = monitor.as_ref().and_then(|m| m.name());
-        tracing::info!("output `{}`: window on monitor {}", out.name, on.as_deref().unwrap_or("(unnamed)"));
+        let on = monitor.as_ref().map(|m| m.name.clone());
+        tracing::info!("output `{}`: window on monitor {}", out.name, on.as_deref().unwrap_or("(none found)"));
         Ok(Some(Win { output: i, window, on, wanted }))
     }
 
     /// Monitors plugged or unplugged since the last look: waiting outputs open, outputs whose
     /// monitor went away wait or move to the primary, outputs on the primary move back.
     fn poll_monitors(&mut self, el: &ActiveEventLoop) {
-        let monitors: Vec<MonitorHandle> = el.available_monitors().collect();
-        let names: Vec<String> = monitors.iter().filter_map(|m| m.name()).collect();
+        let monitors = self.monitors.list(el);
+        let names: Vec<String> = monitors.iter().map(|m| m.name.clone()).collect();
+        tracing::trace!("monitors: {}", names.join(", "));
         let mut k = 0;
         while k < self.windows.len() {
             let w = &self.windows[k];
@@ -318,8 +327,7 @@ impl App {
                             "output `{name}`: monitor {} was disconnected; showing it on the primary monitor",
                             describe(want)
                         );
-                        let primary = el.primary_monitor().or_else(|| monitors.first().cloned());
-                        self.move_to(k, primary, false);
+                        self.move_to(k, primary(&monitors), false);
                     }
                 }
             } else if !w.wanted && found.is_some() {
@@ -347,7 +355,7 @@ impl App {
         }
     }
 
-    fn attach_new(&mut self, el: &ActiveEventLoop, monitors: &[MonitorHandle], i: usize) -> Result<(), AppError> {
+    fn attach_new(&mut self, el: &ActiveEventLoop, monitors: &[Screen], i: usize) -> Result<(), AppError> {
         let (Some(instance), Some(show), Some(control)) = (&self.instance, &self.show, &self.control) else {
             return Ok(());
         };
@@ -364,14 +372,22 @@ impl App {
         Ok(())
     }
 
-    fn move_to(&mut self, k: usize, monitor: Option<MonitorHandle>, wanted: bool) {
+    fn move_to(&mut self, k: usize, monitor: Option<Screen>, wanted: bool) {
         let w = &mut self.windows[k];
-        if self.outputs[w.output].fullscreen {
-            w.window.set_fullscreen(Some(Fullscreen::Borderless(monitor.clone())));
-        } else if let Some(m) = &monitor {
-            w.window.set_outer_position(m.position());
+        match (&monitor, self.outputs[w.output].fullscreen) {
+            (Some(Screen { handle: Some(h), .. }), true) => {
+                w.window.set_fullscreen(Some(Fullscreen::Borderless(Some(h.clone()))));
+            }
+            (Some(m), _) => {
+                w.window.set_fullscreen(None);
+                w.window.set_outer_position(winit::dpi::PhysicalPosition::new(m.position[0], m.position[1]));
+                if self.outputs[w.output].fullscreen {
+                    let _ = w.window.request_inner_size(winit::dpi::PhysicalSize::new(m.size[0], m.size[1]));
+                }
+            }
+            (None, _) => {}
         }
-        w.on = monitor.and_then(|m| m.name());
+        w.on = monitor.map(|m| m.name);
         w.wanted = wanted;
     }
 
@@ -454,7 +470,9 @@ impl ApplicationHandler for App {
         let name = self.outputs[self.windows[k].output].name.clone();
         match event {
             WindowEvent::CloseRequested if self.windows.len() == 1 && self.waiting.is_empty() => el.exit(),
-            WindowEvent::CloseRequested => {
+            // Closed by the person at it, or destroyed from outside (a window manager, xkill):
+            // only this output stops; the show goes on in the other windows.
+            WindowEvent::CloseRequested | WindowEvent::Destroyed => {
                 tracing::warn!(
                     "the window of output `{name}` was closed; the show goes on in the others (restart quai to reopen it)"
                 );

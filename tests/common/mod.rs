@@ -2,6 +2,7 @@
 #![allow(dead_code)] // each test crate uses its own subset
 
 pub mod ola;
+pub mod xdummy;
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

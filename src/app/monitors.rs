@@ -26,6 +26,12 @@ pub struct Monitors {
     x11: Option<(x11rb::rust_connection::RustConnection, u32)>,
 }
 
+impl Default for Monitors {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Monitors {
     pub fn new() -> Self {
         #[cfg(target_os = "linux")]

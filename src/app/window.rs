@@ -489,8 +489,11 @@ impl ApplicationHandler for App {
                 event: KeyEvent { logical_key: Key::Named(NamedKey::Escape), state: ElementState::Pressed, .. },
                 ..
             } => el.exit(),
+            // Not the synthetic presses winit makes up for keys held when a window gains focus.
             WindowEvent::KeyboardInput {
-                event: KeyEvent { logical_key, state: ElementState::Pressed, .. }, ..
+                event: KeyEvent { logical_key, state: ElementState::Pressed, .. },
+                is_synthetic: false,
+                ..
             } if self.opts.calibrate => {
                 if let Some(op) = calibration_key(&logical_key, self.modifiers) {
                     self.calibrate(CalOp::Focus(name));

@@ -338,9 +338,10 @@ impl Projectors {
             for v in &views {
                 let kept = c.cals.iter().position(|cal| cal.output() == v.def.name).map(|i| c.cals.remove(i));
                 cals.push(match kept {
-                    // Unsaved moves survive a reload of some other file; a saved (or untouched)
-                    // calibration follows the file.
-                    Some(cal) if cal.is_dirty() => cal,
+                    // Unsaved moves survive a reload of some other file, and so does a saved
+                    // calibration (with its undo history) when the file holds what it saved; a
+                    // file edited by hand since wins.
+                    Some(cal) if cal.is_dirty() || same_warp(&v.def, cal.warp()) => cal,
                     _ => Calibration::new(&v.def),
                 });
             }
@@ -351,6 +352,23 @@ impl Projectors {
         *self.presented.lock().unwrap_or_else(|e| e.into_inner()) =
             self.views.iter().map(|v| (v.def.name.clone(), 0)).collect();
     }
+}
+
+/// Whether `warp` (a calibration's, corners explicit) is what `def` has from its file, to the
+/// precision the file is written in.
+fn same_warp(def: &ProjectorOutput, warp: &crate::scene::projection::Warp) -> bool {
+    let file = def.warp.corners.unwrap_or_else(|| def.corners_in(def.size));
+    let corners = warp.corners.unwrap_or(file);
+    let close = |a: &[f64; 2], b: &[f64; 2], eps: f64| (a[0] - b[0]).abs() <= eps && (a[1] - b[1]).abs() <= eps;
+    let meshes = match (&def.warp.mesh, &warp.mesh) {
+        (None, None) => true,
+        (Some(a), Some(b)) => {
+            (a.columns, a.rows, a.interpolation) == (b.columns, b.rows, b.interpolation)
+                && a.points.iter().zip(&b.points).all(|(p, q)| close(p, q, 1e-5))
+        }
+        _ => false,
+    };
+    meshes && file.iter().zip(&corners).all(|(a, b)| close(a, b, 2e-3))
 }
 
 /// Write every changed calibration into the file its output is written in.

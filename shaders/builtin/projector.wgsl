@@ -10,7 +10,7 @@ struct Params {
     h: mat3x3<f32>,
     // The slice in canvas UV: origin xy, size zw.
     slice: vec4<f32>,
-    // xy: slice size in canvas pixels; z: 1 = test pattern instead of content; w: 1 = masked.
+    // xy: slice size in canvas pixels; z: unused; w: 1 = masked.
     slice_px: vec4<f32>,
     // Blend widths in slice pixels (0 = hard edge): left, right, top, bottom.
     edge_width: vec4<f32>,
@@ -116,14 +116,9 @@ fn pattern(uv: vec2<f32>) -> vec3<f32> {
     return c;
 }
 
-@fragment
-fn fs(in: Varyings) -> @location(0) vec4<f32> {
-    let uv = clamp(in.uv, vec2<f32>(0.0), vec2<f32>(1.0));
-    let sampled = textureSample(canvas, canvas_sampler, p.slice.xy + uv * p.slice.zw);
-    var c = srgb_encode(sampled.rgb);
-    if p.slice_px.z > 0.5 {
-        c = pattern(uv);
-    }
+// Soft edges, black level and mask over a pixel `c` of the slice at `uv`, target pixel `pos`.
+fn finish(c_in: vec3<f32>, uv: vec2<f32>, pos: vec2<f32>) -> vec4<f32> {
+    var c = c_in;
     // Soft edges: each zone's light falls along its ramp; pixels carry light^(1/gamma).
     let px = uv * p.slice_px.xy;
     let into = vec4<f32>(px.x, p.slice_px.x - px.x, px.y, p.slice_px.y - px.y);
@@ -143,7 +138,23 @@ fn fs(in: Varyings) -> @location(0) vec4<f32> {
     }
     c *= gain;
     if p.slice_px.w > 0.5 {
-        c *= textureSampleLevel(mask, plain_sampler, in.position.xy / p.grid.zw, 0.0).r;
+        c *= textureSampleLevel(mask, plain_sampler, pos / p.grid.zw, 0.0).r;
     }
     return vec4<f32>(c, 1.0);
+}
+
+// The content: the canvas's slice. (The pattern is its own entry point, so the content's
+// pipeline never carries the pattern's cost, which a software rasteriser would pay per pixel.)
+@fragment
+fn fs(in: Varyings) -> @location(0) vec4<f32> {
+    let uv = clamp(in.uv, vec2<f32>(0.0), vec2<f32>(1.0));
+    let sampled = textureSample(canvas, canvas_sampler, p.slice.xy + uv * p.slice.zw);
+    return finish(srgb_encode(sampled.rgb), uv, in.position.xy);
+}
+
+// Calibration: the test pattern through the same warp, blend and mask.
+@fragment
+fn fs_pattern(in: Varyings) -> @location(0) vec4<f32> {
+    let uv = clamp(in.uv, vec2<f32>(0.0), vec2<f32>(1.0));
+    return finish(pattern(uv), uv, in.position.xy);
 }

@@ -125,6 +125,8 @@ pub enum Readback {
     None,
     /// Every tick, to a sink (`quai render --outputs`).
     Every(OutputSink),
+    /// Drawn every tick, never read (benchmarks: the cost of the passes alone).
+    Discard,
     /// On the first tick, after every reload and at the stop, to `BASE.NAME.png` beside the
     /// canvas snapshot (`quai run --headless --snapshot`).
     Snapshot { base: PathBuf, due: bool },
@@ -441,7 +443,7 @@ impl Output for Projectors {
         }
         let read = match &self.readback {
             Readback::None => false,
-            Readback::Every(_) => true,
+            Readback::Every(_) | Readback::Discard => true,
             Readback::Snapshot { due, .. } => *due,
         };
         let drawn = |v: &View| match v.target {
@@ -505,8 +507,10 @@ impl Output for Projectors {
                 }
                 Target::Offscreen(canvas) => {
                     v.pass.draw(frame.gpu, mips, encoder, &canvas.view);
-                    canvas.copy_out(encoder);
-                    v.copied = true;
+                    if !matches!(self.readback, Readback::Discard) {
+                        canvas.copy_out(encoder);
+                        v.copied = true;
+                    }
                 }
             }
         }
@@ -538,7 +542,7 @@ impl Output for Projectors {
                 reason: format!("output `{}`: frame has the wrong size", v.def.name),
             })?;
             match &mut self.readback {
-                Readback::None => {}
+                Readback::None | Readback::Discard => {}
                 Readback::Every(sink) => sink(&v.def.name, frame.time, img)?,
                 Readback::Snapshot { base, .. } => write_snapshot(&snapshot_path(base, &v.def.name), &img),
             }

@@ -55,6 +55,10 @@ pub struct Look<'a> {
 pub struct WarpPass {
     format: wgpu::TextureFormat,
     pipeline: wgpu::RenderPipeline,
+    /// The same pass with the calibration pattern instead of the canvas.
+    pattern_pipeline: wgpu::RenderPipeline,
+    /// This draw shows the pattern.
+    pattern: bool,
     handle_pipeline: wgpu::RenderPipeline,
     layout: wgpu::BindGroupLayout,
     params: wgpu::Buffer,
@@ -155,27 +159,31 @@ impl WarpPass {
             immediate_size: 0,
         });
         let target = [Some(wgpu::ColorTargetState { format, blend: None, write_mask: wgpu::ColorWrites::ALL })];
-        let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-            label: Some("projector pipeline"),
-            layout: Some(&pipeline_layout),
-            vertex: wgpu::VertexState {
-                module: &module,
-                entry_point: Some("vs"),
-                compilation_options: Default::default(),
-                buffers: &[],
-            },
-            primitive: Default::default(),
-            depth_stencil: None,
-            multisample: Default::default(),
-            fragment: Some(wgpu::FragmentState {
-                module: &module,
-                entry_point: Some("fs"),
-                compilation_options: Default::default(),
-                targets: &target,
-            }),
-            multiview_mask: None,
-            cache: None,
-        });
+        let make = |label: &str, entry: &str| {
+            device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+                label: Some(label),
+                layout: Some(&pipeline_layout),
+                vertex: wgpu::VertexState {
+                    module: &module,
+                    entry_point: Some("vs"),
+                    compilation_options: Default::default(),
+                    buffers: &[],
+                },
+                primitive: Default::default(),
+                depth_stencil: None,
+                multisample: Default::default(),
+                fragment: Some(wgpu::FragmentState {
+                    module: &module,
+                    entry_point: Some(entry),
+                    compilation_options: Default::default(),
+                    targets: &target,
+                }),
+                multiview_mask: None,
+                cache: None,
+            })
+        };
+        let pipeline = make("projector pipeline", "fs");
+        let pattern_pipeline = make("projector pattern pipeline", "fs_pattern");
         let handle_module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("handles.wgsl"),
             source: wgpu::ShaderSource::Wgsl(HANDLES.into()),
@@ -226,7 +234,11 @@ impl WarpPass {
             layout: &handle_layout,
             entries: &[wgpu::BindGroupEntry { binding: 0, resource: handles.as_entire_binding() }],
         });
-        let max_aniso = 16;
+        // Anisotropic filtering keeps a steeply angled region sharp; a GPU does it almost for
+        // free, a software rasteriser (lavapipe: tests, CI) pays per tap, and trilinear alone
+        // already keeps the picture from shimmering.
+        let software = gpu.adapter.get_info().device_type == wgpu::DeviceType::Cpu;
+        let max_aniso = if software { 1 } else { 16 };
         let canvas_sampler = device.create_sampler(&wgpu::SamplerDescriptor {
             label: Some("projector canvas sampler (trilinear)"),
             mag_filter: wgpu::FilterMode::Linear,
@@ -246,6 +258,8 @@ impl WarpPass {
         Self {
             format,
             pipeline,
+            pattern_pipeline,
+            pattern: false,
             handle_pipeline,
             layout,
             params,
@@ -316,6 +330,7 @@ impl WarpPass {
         let sub = |cells: u32| (256 / cells).clamp(1, 16);
         let grid = if look.warp.mesh.is_some() { [columns * sub(columns), rows * sub(rows)] } else { [1, 1] };
         self.vertices = grid[0] * grid[1] * 6;
+        self.pattern = look.pattern;
         // The label: a line of text a fifth of the slice wide, above the centre.
         let label = if look.pattern && self.label.1[0] > 0 {
             let [lw, lh] = self.label.1.map(|v| v as f64);
@@ -398,7 +413,7 @@ impl WarpPass {
             occlusion_query_set: None,
             multiview_mask: None,
         });
-        pass.set_pipeline(&self.pipeline);
+        pass.set_pipeline(if self.pattern { &self.pattern_pipeline } else { &self.pipeline });
         if let Some((bind, _)) = &self.bind {
             pass.set_bind_group(0, bind, &[]);
         }

@@ -35,7 +35,8 @@ pub struct SceneFile {
     /// Layers, bottom first.
     #[serde(default)]
     pub layers: Vec<LayerFile>,
-    /// Outputs: at most one window, and any number of LED outputs (Art-Net, sACN).
+    /// Outputs: windows (projectors, with slice, warp, blend and masks) and LED outputs (Art-Net,
+    /// sACN), any number of each.
     #[serde(default)]
     pub outputs: Vec<OutputFile>,
     /// LED fixtures (matrices, strips, point sets) placed on the canvas and patched to an LED

@@ -182,7 +182,7 @@ fn projector_pass(c: &mut Criterion) {
         g.bench_function("quai_pass_without_warp_blend_mask", |b| {
             b.iter(|| {
                 let look = Look { warp: &d.warp, pattern: false, handles: &[], canvas: [W, H] };
-                pass.prepare(&gpu, &d, &look, [W, H]);
+                pass.prepare(&gpu, d, &look, [W, H]);
                 let mut encoder = gpu.device.create_command_encoder(&Default::default());
                 pass.draw(&gpu, &mips, &mut encoder, &target.view);
                 submit_wait(&gpu, black_box(encoder));

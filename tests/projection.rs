@@ -234,3 +234,25 @@ fn minified_detail_is_filtered_not_aliased() {
     let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / values.len() as f64).sqrt();
     assert!((mean - 188.0).abs() < 10.0 && sd < 6.0, "mean {mean:.1}, deviation {sd:.1}: the checkerboard aliases");
 }
+
+/// An output without warp, blend or mask, at the slice's own size, is the canvas pixel for pixel
+/// (the mip chain's round trip through linear light loses nothing, and nothing is blurred).
+#[test]
+fn an_unwarped_output_is_its_slice_exactly() {
+    let path = dir().join("scenes").join("proj-corner-pin.toml");
+    let mut scene = scene::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    scene.projectors[0].warp = Default::default();
+    scene.projectors[0].slice = [32.0, 16.0, 64.0, 48.0];
+    scene.projectors[0].size = [64, 48];
+    let mut show = offline_show(gpu(), scene.clone(), None, None).expect("show");
+    show.tick().expect("tick");
+    let canvas = show.read_canvas().expect("canvas");
+    let out = &outputs(scene)["pin"];
+    for y in 0..48 {
+        for x in 0..64 {
+            let (a, b) = (out.get_pixel(x, y).0, canvas.get_pixel(x + 32, y + 16).0);
+            let d = a.iter().zip(b).map(|(p, q)| p.abs_diff(q)).max().unwrap_or(0);
+            assert!(d <= 1, "output ({x}, {y}) is {a:?}, the canvas there {b:?}");
+        }
+    }
+}

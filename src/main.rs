@@ -48,6 +48,10 @@ enum Command {
         /// file (the keys are listed in the log at start).
         #[arg(long, conflicts_with = "headless")]
         calibrate: bool,
+        /// With --calibrate: also take the moves as OSC (/quai/calibrate/OUTPUT/corner/N x y, ...)
+        /// on [ADDR:]PORT (a port alone listens on 127.0.0.1; 0.0.0.0:PORT for a tablet).
+        #[arg(long, value_name = "[ADDR:]PORT", requires = "calibrate", value_parser = parse_osc_bind)]
+        calibrate_osc: Option<std::net::SocketAddr>,
     },
     /// Validate scenes; print every problem with file:line:col. Exit 1 on any error.
     Check {
@@ -247,6 +251,10 @@ fn private_runtime_dir() {
     }
 }
 
+fn parse_osc_bind(s: &str) -> Result<std::net::SocketAddr, String> {
+    quai::input::osc::source::parse_bind(s).map_err(|e| e.to_string())
+}
+
 fn stop_flag() -> Arc<AtomicBool> {
     let stop = Arc::new(AtomicBool::new(false));
     let s = stop.clone();
@@ -259,9 +267,9 @@ fn stop_flag() -> Arc<AtomicBool> {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         None => demo(),
-        Some(Command::Run { scene, headless, duration, snapshot, record, no_overlay, calibrate }) => {
+        Some(Command::Run { scene, headless, duration, snapshot, record, no_overlay, calibrate, calibrate_osc }) => {
             let duration = duration.map(Duration::from_secs_f64);
-            let window = WindowOptions { duration, record, no_overlay, calibrate };
+            let window = WindowOptions { duration, record, no_overlay, calibrate, calibrate_osc };
             play(Arc::new(Disk), &scene, headless, window, snapshot)
         }
         Some(Command::Check { scenes }) => Ok(check(&scenes)),

@@ -1,7 +1,7 @@
 //! Calibration as a technician does it: `quai run --calibrate` on a real X server, keys and a
 //! mouse drag (XTEST, through `xdotool`) move the corner-pin, S writes it into the hardware
 //! layout file — only the `corners` line changes, comments and every other byte stay — and the
-//! saved file reloads live. And without a window: a layout file rewritten by the write-back while
+//! saved file reloads live; the same moves arrive as OSC from liblo's `oscsend`. And without a window: a layout file rewritten by the write-back while
 //! `run --headless` plays is picked up by hot reload, and the output's picture follows it.
 
 use std::path::{Path, PathBuf};
@@ -84,9 +84,10 @@ fn keys_and_mouse_move_corners_and_s_saves_them_into_the_layout() {
     let tmp = tempfile::tempdir().expect("tmp");
     let (scene, layout) = files(tmp.path());
     let log = tmp.path().join("quai.log");
+    let port = std::net::UdpSocket::bind("127.0.0.1:0").expect("udp").local_addr().expect("addr").port().to_string();
     let mut quai = Proc(
         Command::new(env!("CARGO_BIN_EXE_quai"))
-            .args(["run", "--calibrate", "--duration", "120"])
+            .args(["run", "--calibrate", "--calibrate-osc", &port, "--duration", "120"])
             .arg(&scene)
             .env("DISPLAY", x.display())
             .env_remove("WAYLAND_DISPLAY")
@@ -142,6 +143,18 @@ fn keys_and_mouse_move_corners_and_s_saves_them_into_the_layout() {
     xdotool(&x, &["key", "ctrl+z", "s"]);
     common::wait_log(&log, "calibration of `wall` saved", 3, WAIT);
     assert_eq!(corners_of(&std::fs::read_to_string(&layout).expect("layout"))[2], [320.0, 180.0]);
+
+    // OSC, as a tablet would send it (liblo's oscsend, a client nobody here wrote): a corner put
+    // at a position, a nudge of the selection, then save.
+    common::wait_log(&log, "calibration OSC: listening on", 1, WAIT);
+    for args in [vec!["/quai/calibrate/wall/corner/bl", "ff", "5", "170"], vec!["/quai/calibrate/save"]] {
+        let ok =
+            Command::new("oscsend").arg("localhost").arg(&port).args(&args).status().expect("oscsend (liblo-tools)");
+        assert!(ok.success(), "oscsend {args:?}");
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    common::wait_log(&log, "calibration of `wall` saved", 4, WAIT);
+    assert_eq!(corners_of(&std::fs::read_to_string(&layout).expect("layout"))[3], [5.0, 170.0]);
     let status = quai.stop();
     let text = std::fs::read_to_string(&log).unwrap_or_default();
     assert_eq!(status, "exit status: 0", "{text}");

@@ -3,6 +3,7 @@
 //! device listing.
 
 pub mod audio_test;
+pub mod calibrate_osc;
 pub mod devices;
 pub mod led_test;
 pub mod live;

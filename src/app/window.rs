@@ -57,6 +57,8 @@ pub struct WindowOptions {
     pub no_overlay: bool,
     /// Calibration mode: test patterns and handles on every output.
     pub calibrate: bool,
+    /// With `calibrate`: also take calibration moves as OSC on this address.
+    pub calibrate_osc: Option<std::net::SocketAddr>,
 }
 
 /// How often the monitors are looked for again (hot-plugged projectors).
@@ -93,6 +95,8 @@ struct App {
     /// When the next tick is due while no window paces the show.
     next_tick: Instant,
     presented: Option<Presented>,
+    /// The calibration OSC listener (`--calibrate-osc`), stopped on drop.
+    osc: Option<super::calibrate_osc::CalibrationOsc>,
     modifiers: ModifiersState,
     cursor: Option<(WindowId, [f64; 2])>,
     mouse_down: bool,
@@ -132,6 +136,7 @@ pub fn run_window(
         last_poll: now,
         next_tick: now,
         presented: None,
+        osc: None,
         modifiers: ModifiersState::empty(),
         cursor: None,
         mouse_down: false,
@@ -229,6 +234,12 @@ impl App {
             let _ = control.send(Command::Attach { name, window: win.window.clone(), presenter: Box::new(presenter) });
             win.window.request_redraw();
             self.windows.push(win);
+        }
+        if let (true, Some(bind)) = (self.opts.calibrate, self.opts.calibrate_osc) {
+            match super::calibrate_osc::CalibrationOsc::start(bind, control.clone()) {
+                Ok(l) => self.osc = Some(l),
+                Err(e) => tracing::warn!("{e}; calibrate with the keys and the mouse"),
+            }
         }
         self.instance = Some(instance);
         self.control = Some(control);
@@ -495,8 +506,9 @@ impl ApplicationHandler for App {
                 is_synthetic: false,
                 ..
             } if self.opts.calibrate => {
+                // Keys act on the output the handles are on (a click or the window gaining focus
+                // moves them there; O cycles them).
                 if let Some(op) = calibration_key(&logical_key, self.modifiers) {
-                    self.calibrate(CalOp::Focus(name));
                     self.calibrate(op);
                 }
             }

@@ -3,7 +3,7 @@
 //! `Outdated` reconfigure; a zero-sized (minimised) window skips the frame.
 
 use super::overlay::{self, Panel};
-use super::pipelines::{premultiply, upload_texture};
+use super::pipelines::{entry, premultiply, shader_pipeline, upload_texture};
 use super::{Canvas, Gpu, RenderError};
 
 const SHADER: &str = include_str!("../../shaders/builtin/present.wgsl");
@@ -136,57 +136,10 @@ impl PresentPass {
         });
         let layout = gpu.device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("present layout"),
-            entries: &[
-                wgpu::BindGroupLayoutEntry {
-                    binding: 0,
-                    visibility: wgpu::ShaderStages::FRAGMENT,
-                    ty: wgpu::BindingType::Texture {
-                        sample_type: wgpu::TextureSampleType::Float { filterable: true },
-                        view_dimension: wgpu::TextureViewDimension::D2,
-                        multisampled: false,
-                    },
-                    count: None,
-                },
-                wgpu::BindGroupLayoutEntry {
-                    binding: 1,
-                    visibility: wgpu::ShaderStages::FRAGMENT,
-                    ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
-                    count: None,
-                },
-            ],
+            entries: &[entry::texture(0), entry::sampler(1)],
         });
-        let pipeline_layout = gpu.device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some("present pipeline layout"),
-            bind_group_layouts: &[Some(&layout)],
-            immediate_size: 0,
-        });
-        let make = |label: &str, blend: Option<wgpu::BlendState>| {
-            gpu.device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-                label: Some(label),
-                layout: Some(&pipeline_layout),
-                vertex: wgpu::VertexState {
-                    module: &module,
-                    entry_point: Some("vs"),
-                    compilation_options: Default::default(),
-                    buffers: &[],
-                },
-                primitive: Default::default(),
-                depth_stencil: None,
-                multisample: Default::default(),
-                fragment: Some(wgpu::FragmentState {
-                    module: &module,
-                    entry_point: Some("fs"),
-                    compilation_options: Default::default(),
-                    targets: &[Some(wgpu::ColorTargetState {
-                        format: target,
-                        blend,
-                        write_mask: wgpu::ColorWrites::ALL,
-                    })],
-                }),
-                multiview_mask: None,
-                cache: None,
-            })
-        };
+        let make =
+            |label: &str, blend| shader_pipeline(&gpu.device, label, &layout, &module, ("vs", "fs"), target, blend);
         let pipeline = make("present pipeline", None);
         let overlay_pipeline = make("present overlay pipeline", Some(wgpu::BlendState::PREMULTIPLIED_ALPHA_BLENDING));
         let sampler = gpu.device.create_sampler(&wgpu::SamplerDescriptor {

@@ -7,8 +7,8 @@ use bytemuck::{Pod, Zeroable};
 
 use super::mips::CanvasMips;
 use super::warp::{Homography, MESH_WGSL, MeshUniform};
-use crate::render::Gpu;
-use crate::render::overlay;
+use crate::render::pipelines::{entry, shader_pipeline};
+use crate::render::{Gpu, overlay};
 use crate::scene::projection::{ProjectorOutput, Warp};
 
 const SHADER: &str = include_str!("../../../shaders/builtin/projector.wgsl");
@@ -114,74 +114,20 @@ impl WarpPass {
             label: Some("projector.wgsl"),
             source: wgpu::ShaderSource::Wgsl(source.into()),
         });
-        let uniform = |binding: u32, visibility| wgpu::BindGroupLayoutEntry {
-            binding,
-            visibility,
-            ty: wgpu::BindingType::Buffer {
-                ty: wgpu::BufferBindingType::Uniform,
-                has_dynamic_offset: false,
-                min_binding_size: None,
-            },
-            count: None,
-        };
-        let tex = |binding: u32| wgpu::BindGroupLayoutEntry {
-            binding,
-            visibility: wgpu::ShaderStages::FRAGMENT,
-            ty: wgpu::BindingType::Texture {
-                sample_type: wgpu::TextureSampleType::Float { filterable: true },
-                view_dimension: wgpu::TextureViewDimension::D2,
-                multisampled: false,
-            },
-            count: None,
-        };
-        let smp = |binding: u32| wgpu::BindGroupLayoutEntry {
-            binding,
-            visibility: wgpu::ShaderStages::FRAGMENT,
-            ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
-            count: None,
-        };
         let both = wgpu::ShaderStages::VERTEX | wgpu::ShaderStages::FRAGMENT;
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("projector layout"),
             entries: &[
-                uniform(0, both),
-                uniform(1, wgpu::ShaderStages::VERTEX),
-                tex(2),
-                smp(3),
-                tex(4),
-                tex(5),
-                smp(6),
+                entry::uniform(0, both),
+                entry::uniform(1, wgpu::ShaderStages::VERTEX),
+                entry::texture(2),
+                entry::sampler(3),
+                entry::texture(4),
+                entry::texture(5),
+                entry::sampler(6),
             ],
         });
-        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some("projector pipeline layout"),
-            bind_group_layouts: &[Some(&layout)],
-            immediate_size: 0,
-        });
-        let target = [Some(wgpu::ColorTargetState { format, blend: None, write_mask: wgpu::ColorWrites::ALL })];
-        let make = |label: &str, entry: &str| {
-            device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-                label: Some(label),
-                layout: Some(&pipeline_layout),
-                vertex: wgpu::VertexState {
-                    module: &module,
-                    entry_point: Some("vs"),
-                    compilation_options: Default::default(),
-                    buffers: &[],
-                },
-                primitive: Default::default(),
-                depth_stencil: None,
-                multisample: Default::default(),
-                fragment: Some(wgpu::FragmentState {
-                    module: &module,
-                    entry_point: Some(entry),
-                    compilation_options: Default::default(),
-                    targets: &target,
-                }),
-                multiview_mask: None,
-                cache: None,
-            })
-        };
+        let make = |label: &str, fs: &str| shader_pipeline(device, label, &layout, &module, ("vs", fs), format, None);
         let pipeline = make("projector pipeline", "fs");
         let pattern_pipeline = make("projector pattern pipeline", "fs_pattern");
         let handle_module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
@@ -190,34 +136,17 @@ impl WarpPass {
         });
         let handle_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("handles layout"),
-            entries: &[uniform(0, wgpu::ShaderStages::VERTEX)],
+            entries: &[entry::uniform(0, wgpu::ShaderStages::VERTEX)],
         });
-        let handle_pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some("handles pipeline layout"),
-            bind_group_layouts: &[Some(&handle_layout)],
-            immediate_size: 0,
-        });
-        let handle_pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-            label: Some("handles pipeline"),
-            layout: Some(&handle_pipeline_layout),
-            vertex: wgpu::VertexState {
-                module: &handle_module,
-                entry_point: Some("handle_vs"),
-                compilation_options: Default::default(),
-                buffers: &[],
-            },
-            primitive: Default::default(),
-            depth_stencil: None,
-            multisample: Default::default(),
-            fragment: Some(wgpu::FragmentState {
-                module: &handle_module,
-                entry_point: Some("handle_fs"),
-                compilation_options: Default::default(),
-                targets: &target,
-            }),
-            multiview_mask: None,
-            cache: None,
-        });
+        let handle_pipeline = shader_pipeline(
+            device,
+            "handles pipeline",
+            &handle_layout,
+            &handle_module,
+            ("handle_vs", "handle_fs"),
+            format,
+            None,
+        );
         let buffer = |label: &str, size: usize| {
             device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some(label),

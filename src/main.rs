@@ -193,8 +193,10 @@ fn main() -> ExitCode {
         // SAFETY: still single-threaded.
         unsafe { std::env::set_var("JACK_NO_START_SERVER", "1") };
     }
-    let filter = tracing_subscriber::EnvFilter::try_from_env("QUAI_LOG").unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new("info,wgpu_core=warn,wgpu_hal=warn,naga=off,winit=warn,sctk=warn,symphonia_core=warn,symphonia_format_ogg=warn,symphonia=warn")
+    let directives = app::log_filter(std::env::var("QUAI_LOG").ok().as_deref());
+    let filter = tracing_subscriber::EnvFilter::try_new(&directives).unwrap_or_else(|e| {
+        eprintln!("QUAI_LOG={directives:?}: {e}; logging at info");
+        tracing_subscriber::EnvFilter::new(app::log_filter(None))
     });
     // Colour only on a terminal: the journal and log files get plain text.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());

@@ -208,3 +208,24 @@ fn no_arguments_renders_a_preview() {
     assert!(dir.join("frame-000119.png").is_file() && dir.join("contact-sheet.png").is_file());
     assert!(!dir.join("frame-000120.png").exists());
 }
+
+/// `QUAI_LOG=debug`, as the README suggests, shows quai's own debug lines and not the shader
+/// compiler's internals (it once printed some 55,000 lines for a two-frame render); a directive
+/// list still reaches a dependency.
+#[test]
+fn quai_log_debug_means_quais_debug() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = run(quai()
+        .env("QUAI_LOG", "debug")
+        .args(["render", "tests/golden/scenes/shader.toml", "--frames", "2", "--out"])
+        .arg(tmp.path()));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let log = text(&out.stderr);
+    assert!(log.contains("DEBUG output attached"), "no quai debug line:\n{log}");
+    assert!(log.lines().count() < 40, "{} lines for a two-frame render:\n{log}", log.lines().count());
+    let out = run(quai()
+        .env("QUAI_LOG", "warn,naga=debug")
+        .args(["render", "tests/golden/scenes/shader.toml", "--frames", "1", "--out"])
+        .arg(tmp.path()));
+    assert!(text(&out.stderr).lines().count() > 40, "a directive list did not reach naga");
+}

@@ -63,3 +63,33 @@ impl AppError {
         }
     }
 }
+
+/// Dependencies that talk too much at info (and naga, whose shader compiler logs every pass).
+const QUIET_DEPENDENCIES: &str = "wgpu_core=warn,wgpu_hal=warn,naga=off,winit=warn,sctk=warn,\
+                                  symphonia_core=warn,symphonia_format_ogg=warn,symphonia=warn";
+
+/// The log filter for `QUAI_LOG`: unset = info; a level alone (`debug`, `trace`, ...) is quai's
+/// own level, the dependencies staying as quiet as by default; anything else (`debug,wgpu_core=info`,
+/// `naga=debug`) is an `EnvFilter` directive list taken as written, to see a dependency's logs.
+pub fn log_filter(env: Option<&str>) -> String {
+    let levels = ["error", "warn", "info", "debug", "trace", "off"];
+    match env.map(str::trim).filter(|v| !v.is_empty()) {
+        None => format!("info,{QUIET_DEPENDENCIES}"),
+        Some(level) if levels.contains(&level.to_ascii_lowercase().as_str()) => {
+            format!("info,{QUIET_DEPENDENCIES},quai={}", level.to_ascii_lowercase())
+        }
+        Some(directives) => directives.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod log_tests {
+    #[test]
+    fn a_level_alone_is_quais_level_and_directives_pass_through() {
+        assert!(super::log_filter(None).starts_with("info,") && super::log_filter(None).contains("naga=off"));
+        let debug = super::log_filter(Some("debug"));
+        assert!(debug.ends_with(",quai=debug") && debug.contains("naga=off"), "{debug}");
+        assert_eq!(super::log_filter(Some("debug,naga=debug")), "debug,naga=debug");
+        assert_eq!(super::log_filter(Some("")), super::log_filter(None));
+    }
+}

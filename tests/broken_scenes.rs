@@ -233,6 +233,12 @@ broken_scenes! {
     input_key_for_other_kind: "input_key_for_other_kind.toml" => [
         at("input_key_for_other_kind.toml", 5, 8, "`baud` does not apply to OSC input `phone`").hint("remove `baud`"),
     ];
+    /// Case `input_osc_same_port`: `"9127"` and `"0.0.0.0:9127"` both take port 9127; the second
+    /// is reported with the first's location.
+    input_osc_same_port: "input_osc_same_port.toml" => [
+        at("input_osc_same_port.toml", 8, 7, "OSC input `tablet` listens on 0.0.0.0:9127, which input `phone` already takes")
+            .hint("input_osc_same_port.toml:4:7"),
+    ];
     /// Case `mapping_unknown_input`: a misspelt input name, with "did you mean".
     mapping_unknown_input: "mapping_unknown_input.toml" => [
         at("mapping_unknown_input.toml", 10, 8, "unknown input `phnoe`").hint("did you mean `phone`?"),

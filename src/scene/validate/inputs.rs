@@ -14,10 +14,16 @@ use crate::input::osc::{AllowList, check_pattern, parse_bind};
 pub(super) fn check(cx: &mut Ctx, params: &[ParamDef]) -> (Vec<Input>, Vec<Mapping>, Vec<Trigger>) {
     let parsed = cx.parsed;
     let mut inputs: Vec<Input> = Vec::new();
+    // OSC inputs' addresses and where each was written, to find two on one port.
+    let mut ports: Vec<(std::net::SocketAddr, String, FileId, std::ops::Range<usize>)> = Vec::new();
     for At { file, span, value, .. } in &parsed.inputs {
         if let Some(input) = input(cx, *file, span, value)
             && !duplicate(cx, *file, value.name.as_ref(), inputs.iter().map(|i| i.name.as_str()), "input")
         {
+            if let (InputKind::Osc { bind, .. }, Some(at)) = (&input.kind, &value.osc) {
+                same_port(cx, &ports, *bind, &input.name, *file, at.span());
+                ports.push((*bind, input.name.clone(), *file, at.span()));
+            }
             inputs.push(input);
         }
     }
@@ -38,6 +44,37 @@ pub(super) fn check(cx: &mut Ctx, params: &[ParamDef]) -> (Vec<Input>, Vec<Mappi
         }
     }
     (inputs, mappings, triggers)
+}
+
+/// Two OSC inputs cannot listen on one port: the second could never bind it (`"9127"` is
+/// 127.0.0.1:9127, which `"0.0.0.0:9127"` also covers).
+fn same_port(
+    cx: &mut Ctx,
+    earlier: &[(std::net::SocketAddr, String, FileId, std::ops::Range<usize>)],
+    bind: std::net::SocketAddr,
+    name: &str,
+    file: FileId,
+    span: std::ops::Range<usize>,
+) {
+    if bind.port() == 0 {
+        return;
+    }
+    let overlaps = |a: std::net::SocketAddr| {
+        a.port() == bind.port()
+            && a.is_ipv4() == bind.is_ipv4()
+            && (a.ip() == bind.ip() || a.ip().is_unspecified() || bind.ip().is_unspecified())
+    };
+    if let Some((a, other, ff, fs)) = earlier.iter().find(|(a, ..)| overlaps(*a)) {
+        let source = &cx.parsed.sources[*ff];
+        let (l, c) = source.line_col(fs.start);
+        let first = format!("{}:{l}:{c}", source.path.display());
+        cx.err(
+            file,
+            span,
+            format!("OSC input `{name}` listens on {bind}, which input `{other}` already takes ({a})"),
+            format!("input `{other}` is at {first}; give one of them another port, or map both from one input"),
+        );
+    }
 }
 
 fn duplicate<'a>(

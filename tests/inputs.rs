@@ -83,6 +83,40 @@ fn oscsend_moves_a_parameter_and_is_recorded() {
     assert_eq!((v["src"].as_str(), v["port"].as_str(), v["args"][0].as_f64()), (Some("osc"), Some("phone"), Some(1.0)));
 }
 
+/// The scene's OSC port is held by another program when the show starts: quai says so and goes
+/// on; once the port is freed it binds it, and oscsend's message arrives and is recorded.
+#[test]
+fn a_port_busy_at_start_is_bound_once_freed() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let holder = UdpSocket::bind("127.0.0.1:0").expect("hold a port");
+    let port = holder.local_addr().expect("addr").port();
+    let path = scene(tmp.path(), port);
+    let mut quai = run_headless(tmp.path(), &path, "8");
+    let log = tmp.path().join("quai.log");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !std::fs::read_to_string(&log).unwrap_or_default().contains("trying again") {
+        assert!(
+            Instant::now() < deadline,
+            "no retry announced:\n{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(holder);
+    wait_listening(&log, Duration::from_secs(20));
+    let sent = Command::new("oscsend")
+        .args(["127.0.0.1", &port.to_string(), "/level", "f", "1.0"])
+        .status()
+        .unwrap_or_else(|e| panic!("oscsend: {e} (install the liblo-tools package; scripts/setup does)"));
+    assert!(sent.success());
+    let status = quai.wait().expect("wait");
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(status.success(), "{text}");
+    assert!(text.contains("(it was busy for"), "{text}");
+    let rec = std::fs::read_to_string(tmp.path().join("session.jsonl")).expect("recording");
+    assert!(rec.lines().any(|l| l.contains("/level")), "not recorded after the port was freed: {rec}\n{text}");
+}
+
 /// python-osc sends a bundle timed 1 s ahead: the value arrives when the bundle is due, not before.
 #[test]
 fn python_osc_timed_bundle_arrives_when_due() {

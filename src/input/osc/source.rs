@@ -84,7 +84,10 @@ pub struct OscInput {
 
 impl OscInput {
     /// Binds `bind` and starts the input's thread, which pushes each message into `queue` stamped
-    /// with `clock()` (show time in seconds).
+    /// with `clock()` (show time in seconds). A port that is busy (another program has it) or an
+    /// address no interface has yet (the network is still coming up at boot) is not the end: the
+    /// thread tries again with backoff ([`RETRY_BACKOFF`]), says so once, and says when it listens.
+    /// Other bind errors (no permission, a malformed address) are returned.
     pub fn spawn(
         name: Arc<str>,
         bind: SocketAddr,
@@ -94,17 +97,43 @@ impl OscInput {
     ) -> Result<OscInput, OscError> {
         let bind_error =
             |source: io::Error| OscError::Bind { name: name.clone(), addr: bind, reason: bind_reason(&source), source };
-        let socket = UdpSocket::bind(bind).map_err(bind_error)?;
-        socket.set_read_timeout(Some(RECV_TIMEOUT)).map_err(bind_error)?;
-        let local_addr = socket.local_addr().map_err(bind_error)?;
+        let socket = match UdpSocket::bind(bind) {
+            Ok(s) => Some(s),
+            Err(e) if retryable(&e) => {
+                tracing::warn!(
+                    "OSC input `{name}`: cannot bind {bind}: {}; trying again every few seconds (the show goes on \
+                     without it meanwhile)",
+                    bind_reason(&e)
+                );
+                None
+            }
+            Err(e) => return Err(bind_error(e)),
+        };
+        let local_addr = match &socket {
+            Some(s) => {
+                s.set_read_timeout(Some(RECV_TIMEOUT)).map_err(bind_error)?;
+                s.local_addr().map_err(bind_error)?
+            }
+            None => bind,
+        };
+        let bound = socket.is_some();
         let stats = Arc::new(OscStats::default());
         let stop = Arc::new(AtomicBool::new(false));
-        let receiver = Receiver { name: name.clone(), socket, allow, queue, stats: stats.clone(), stop: stop.clone() };
+        let (thread_name, thread_stats, thread_stop) = (name.clone(), stats.clone(), stop.clone());
         let thread = std::thread::Builder::new()
             .name(format!("quai-osc-{name}"))
-            .spawn(move || receiver.run(clock))
+            .spawn(move || {
+                let Some(socket) = socket.or_else(|| bind_with_retry(&thread_name, bind, &thread_stop)) else {
+                    return;
+                };
+                let receiver =
+                    Receiver { name: thread_name, socket, allow, queue, stats: thread_stats, stop: thread_stop };
+                receiver.run(clock)
+            })
             .map_err(|source| OscError::Thread { name: name.clone(), source })?;
-        tracing::info!("OSC input `{name}`: listening on {local_addr}");
+        if bound {
+            tracing::info!("OSC input `{name}`: listening on {local_addr}");
+        }
         Ok(OscInput { name, local_addr, stats, stop, thread: Some(thread) })
     }
 
@@ -147,6 +176,46 @@ pub fn parse_bind(text: &str) -> Result<SocketAddr, OscError> {
         Err(_) => s.parse().ok(),
     };
     addr.ok_or_else(|| OscError::BadBind { text: text.to_string() })
+}
+
+/// Waits between attempts to bind a busy port: 0.5 s, then doubling, at most 5 s.
+pub const RETRY_BACKOFF: [Duration; 2] = [Duration::from_millis(500), Duration::from_secs(5)];
+
+/// Bind errors that can go away by themselves.
+fn retryable(e: &io::Error) -> bool {
+    matches!(e.kind(), io::ErrorKind::AddrInUse | io::ErrorKind::AddrNotAvailable)
+}
+
+/// Try `bind` until it works or `stop` is set (`None`).
+fn bind_with_retry(name: &str, bind: SocketAddr, stop: &AtomicBool) -> Option<UdpSocket> {
+    let started = Instant::now();
+    let mut wait = RETRY_BACKOFF[0];
+    loop {
+        // Sleep in short steps so a stop (reload, exit) is noticed at once.
+        let until = Instant::now() + wait;
+        while Instant::now() < until {
+            if stop.load(Ordering::Relaxed) {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        match UdpSocket::bind(bind) {
+            Ok(s) if s.set_read_timeout(Some(RECV_TIMEOUT)).is_ok() => {
+                tracing::info!(
+                    "OSC input `{name}`: listening on {bind} (it was busy for {:.0} s)",
+                    started.elapsed().as_secs_f64()
+                );
+                return Some(s);
+            }
+            Ok(_) => {}
+            Err(e) if retryable(&e) => {}
+            Err(e) => {
+                tracing::error!("OSC input `{name}`: cannot bind {bind}: {}; giving up", bind_reason(&e));
+                return None;
+            }
+        }
+        wait = (wait * 2).min(RETRY_BACKOFF[1]);
+    }
 }
 
 /// What to tell the gallery technician when binding fails.

@@ -24,18 +24,38 @@ fn parse_bind_forms() {
     }
 }
 
+/// A port another program holds at start is bound once it is freed, and messages arrive then
+/// (a show once ran deaf all night because a busy port was never tried again).
 #[test]
-fn address_in_use_says_what_to_do() {
+fn a_busy_port_is_bound_once_it_is_free() {
     let holder = UdpSocket::bind("127.0.0.1:0").unwrap();
     let taken = holder.local_addr().unwrap();
     let queue = EventQueue::new(8);
-    let err = OscInput::spawn("phone".into(), taken, AllowList::everyone(), queue, || 0.0).err().unwrap();
-    assert_eq!(
-        err.to_string(),
-        format!(
-            "OSC input `phone`: cannot bind {taken}: address in use (is another program listening? choose another port)"
-        )
-    );
+    let input = OscInput::spawn("phone".into(), taken, AllowList::everyone(), queue.clone(), || 0.0).expect("spawn");
+    std::thread::sleep(Duration::from_millis(200));
+    drop(holder);
+    let sender = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let msg = rosc::encoder::encode(&rosc::OscPacket::Message(rosc::OscMessage {
+        addr: "/fader".into(),
+        args: vec![rosc::OscType::Float(0.5)],
+    }))
+    .unwrap();
+    let start = Instant::now();
+    while input.stats().messages() == 0 {
+        assert!(start.elapsed() < Duration::from_secs(10), "the freed port was never bound");
+        let _ = sender.send_to(&msg, taken);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Errors that do not go away by waiting are still reported at once, saying what to do.
+#[test]
+fn permission_denied_says_what_to_do() {
+    let e = io::Error::from(io::ErrorKind::PermissionDenied);
+    assert!(!retryable(&e));
+    assert!(bind_reason(&e).contains("ports below 1024"));
+    assert!(bind_reason(&io::Error::from(io::ErrorKind::AddrInUse)).contains("choose another port"));
+    assert!(retryable(&io::Error::from(io::ErrorKind::AddrInUse)));
 }
 
 #[test]

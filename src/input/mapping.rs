@@ -146,6 +146,8 @@ pub struct Mapper {
     bad_lines: Vec<BadLines>,
     /// The values named on the serial line being mapped (reused: no allocation per event).
     named: Vec<(String, f64)>,
+    /// OSC that no mapping or trigger reads: "why does my fader do nothing" has an answer.
+    unmatched: Unmatched,
     order: u64,
 }
 
@@ -195,6 +197,7 @@ impl Mapper {
                 .collect(),
             bad_lines: vec![BadLines::default(); input_names.len()],
             named: Vec::new(),
+            unmatched: Unmatched::default(),
             input_names,
             dirty: vec![false; scene.params.len()],
             combine: scene.params.iter().map(|p| p.combine).collect(),
@@ -223,11 +226,13 @@ impl Mapper {
         }
         self.track_midi(input, &e.kind);
         self.order += 1;
+        let mut matched = false;
         for &i in &self.mappings_of[input] {
             let m = &self.mappings[i];
             let Some(raw) = self.read(input, &m.selector, self.mapping_patterns[i].as_ref(), &e.kind, &named) else {
                 continue;
             };
+            matched = true;
             let value = transform(m, raw);
             let filtered = self.filters[i].apply(m.filter, e.t, value as f64) as f32;
             self.latest[i] = Some((e.t, self.order, filtered));
@@ -238,6 +243,7 @@ impl Mapper {
             let Some(v) = self.read(input, &t.selector, self.trigger_patterns[i].as_ref(), &e.kind, &named) else {
                 continue;
             };
+            matched = true;
             let armed = &mut self.armed[i];
             match t.edge {
                 Edge::Rising if *armed && v > t.above => {
@@ -254,6 +260,17 @@ impl Mapper {
             }
         }
         self.named = named;
+        if let (false, EventKind::Osc { addr, .. }) = (matched, &e.kind) {
+            self.unmatched.count(&self.input_names[input], addr, e.t);
+        }
+    }
+
+    /// OSC messages no mapping or trigger read so far, per (input, address), most first.
+    pub fn unmatched(&self) -> Vec<(String, String, u64)> {
+        let mut v: Vec<(String, String, u64)> =
+            self.unmatched.counts.iter().map(|((i, a), n)| (i.to_string(), a.clone(), *n)).collect();
+        v.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.1.cmp(&b.1)));
+        v
     }
 
     /// Serial lines of input `i` that had a bad part, so far.
@@ -361,6 +378,52 @@ impl Mapper {
                 midi_value(selector, msg, &self.cc_halves[input], self.last_note[input])
             }
             _ => None,
+        }
+    }
+}
+
+/// Most distinct unmatched addresses counted one by one (a sender spraying random addresses
+/// cannot grow the table without end); the rest are counted together.
+const MAX_UNMATCHED: usize = 256;
+/// A summary of unmatched OSC at most this often (show seconds).
+const UNMATCHED_EVERY: f64 = 10.0;
+
+/// Counts of OSC nothing reads, logged: each address the first time, then a summary every 10 s.
+#[derive(Debug, Default)]
+struct Unmatched {
+    counts: HashMap<(Arc<str>, String), u64>,
+    other: u64,
+    /// Since the last summary.
+    recent: u64,
+    last_summary: Option<f64>,
+}
+
+impl Unmatched {
+    fn count(&mut self, input: &Arc<str>, addr: &str, t: f64) {
+        let key = (input.clone(), addr.to_string());
+        let full = self.counts.len() >= MAX_UNMATCHED;
+        match self.counts.get_mut(&key) {
+            Some(n) => *n += 1,
+            None if !full => {
+                tracing::info!(
+                    "OSC input `{input}`: `{addr}` matches no mapping or trigger (check the address in the \
+                     scene's `from = \"{input}:...\"`; further ones are counted)"
+                );
+                self.counts.insert(key, 1);
+            }
+            None => self.other += 1,
+        }
+        self.recent += 1;
+        let due = self.last_summary.is_none_or(|last| t - last >= UNMATCHED_EVERY);
+        if due && self.recent > 1 {
+            let mut top: Vec<_> = self.counts.iter().collect();
+            top.sort_by(|a, b| b.1.cmp(a.1));
+            let list: Vec<String> = top.iter().take(5).map(|((i, a), n)| format!("{i}:{a} ×{n}")).collect();
+            tracing::info!("OSC nothing reads, {} messages so far: {}", self.recent, list.join(", "));
+            self.recent = 0;
+            self.last_summary = Some(t);
+        } else if self.last_summary.is_none() {
+            self.last_summary = Some(t);
         }
     }
 }

@@ -175,3 +175,19 @@ fn a_bad_pair_costs_only_itself() {
     let lab = s.inputs.iter().position(|i| i.name == "lab").expect("lab");
     assert_eq!(m.bad_lines(lab), 2);
 }
+
+/// OSC that no mapping or trigger reads is counted per address (and logged), so a performer's
+/// "my fader does nothing" has an answer; messages something reads are not.
+#[test]
+fn unmatched_osc_is_counted_per_address() {
+    let s = scene(&format!("{INPUTS}[[mappings]]\nfrom = \"phone:/level\"\nto = \"a\"\n"));
+    let mut m = Mapper::new(&s);
+    let mut fired = Vec::new();
+    for (t, addr) in [(0.0, "/level"), (0.1, "/levle"), (0.2, "/levle"), (0.3, "/fader/2"), (0.4, "/level")] {
+        m.event(&osc(t, addr, 0.5), &mut fired);
+    }
+    assert_eq!(
+        m.unmatched(),
+        vec![("phone".to_string(), "/levle".to_string(), 2), ("phone".to_string(), "/fader/2".to_string(), 1)]
+    );
+}

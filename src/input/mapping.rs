@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::event::{EventKind, InputEvent, MidiMessage};
+use super::midi::Cc14;
 use super::osc::{Pattern, matches};
 use super::serial::{LineError, LineProtocol, parse_line};
 use crate::scene::{Combine, Curve, Edge, Filter, InputKind, Mapping, Scene, Selector, SerialProtocol, Trigger};
@@ -137,8 +138,9 @@ pub struct Mapper {
     /// Which parameters changed since the last `apply`, with their combine rule.
     dirty: Vec<bool>,
     combine: Vec<Combine>,
-    /// MIDI state per input: 14-bit CC halves (channel, controller) → 7 bits; last note played.
-    cc_halves: Vec<HashMap<(u8, u8), u8>>,
+    /// MIDI state per input: the 14-bit controller pairing (the one `Cc14`, as tested) and the
+    /// latest 14-bit value per (channel, MSB controller); the last note played.
+    cc14: Vec<(Cc14, HashMap<(u8, u8), u16>)>,
     last_note: Vec<Option<u8>>,
     /// How each serial input names the numbers on its lines.
     protocols: Vec<Option<LineProtocol>>,
@@ -182,7 +184,7 @@ impl Mapper {
             triggers_of: (0..input_names.len())
                 .map(|i| scene.triggers.iter().enumerate().filter(|(_, t)| t.input == i).map(|(k, _)| k).collect())
                 .collect(),
-            cc_halves: vec![HashMap::new(); input_names.len()],
+            cc14: vec![(Cc14::new(), HashMap::new()); input_names.len()],
             last_note: vec![None; input_names.len()],
             protocols: scene
                 .inputs
@@ -344,8 +346,11 @@ impl Mapper {
     fn track_midi(&mut self, input: usize, kind: &EventKind) {
         if let EventKind::Midi { msg, .. } = kind {
             match *msg {
-                MidiMessage::ControlChange { channel, controller, value } if controller < 64 => {
-                    self.cc_halves[input].insert((channel, controller), value);
+                MidiMessage::ControlChange { channel, controller, value } => {
+                    let (pairing, values) = &mut self.cc14[input];
+                    if let Some((msb, v)) = pairing.feed(channel, controller, value) {
+                        values.insert((channel, msb), v);
+                    }
                 }
                 MidiMessage::NoteOn { note, .. } => self.last_note[input] = Some(note),
                 _ => {}
@@ -374,9 +379,7 @@ impl Mapper {
             (Selector::Value(name), EventKind::Serial { .. }) => {
                 named.iter().rev().find(|(n, _)| n == name).map(|(_, v)| *v)
             }
-            (_, EventKind::Midi { msg, .. }) => {
-                midi_value(selector, msg, &self.cc_halves[input], self.last_note[input])
-            }
+            (_, EventKind::Midi { msg, .. }) => midi_value(selector, msg, &self.cc14[input].1, self.last_note[input]),
             _ => None,
         }
     }
@@ -442,7 +445,7 @@ fn is_pattern(addr: &str) -> bool {
 fn midi_value(
     selector: &Selector,
     msg: &MidiMessage,
-    halves: &HashMap<(u8, u8), u8>,
+    cc14: &HashMap<(u8, u8), u16>,
     last_note: Option<u8>,
 ) -> Option<f64> {
     match (selector, *msg) {
@@ -452,9 +455,7 @@ fn midi_value(
         (&Selector::Cc14(c), MidiMessage::ControlChange { channel, controller, .. })
             if controller == c || controller == c + 32 =>
         {
-            let msb = *halves.get(&(channel, c))?;
-            let lsb = halves.get(&(channel, c + 32)).copied().unwrap_or(0);
-            Some(((msb as u16) << 7 | lsb as u16) as f64)
+            cc14.get(&(channel, c)).map(|v| f64::from(*v))
         }
         (&Selector::Note(n), MidiMessage::NoteOn { note, velocity, .. }) if n == note => Some(velocity as f64),
         (&Selector::Note(n), MidiMessage::NoteOff { note, .. }) if n == note => Some(0.0),

@@ -191,3 +191,18 @@ fn unmatched_osc_is_counted_per_address() {
         vec![("phone".to_string(), "/levle".to_string(), 2), ("phone".to_string(), "/fader/2".to_string(), 1)]
     );
 }
+
+/// 14-bit controllers are paired by the one `Cc14` (as the MIDI spec says): a new MSB resets the
+/// LSB, so MSB 11 after MSB 10 + LSB 5 reads 11 << 7, not 11 << 7 | 5 (the value the mapper's own
+/// pairing used to give).
+#[test]
+fn cc14_new_msb_resets_the_lsb() {
+    let map = "[params.c]\nmax = 16383.0\n[[mappings]]\nfrom = \"nano:cc14/1\"\nto = \"c\"\nin = [0, 16383]\nout = [0, 16383]\n";
+    let (v, _) = run(map, &[midi(0.0, &[0xB0, 1, 10]), midi(0.1, &[0xB0, 33, 5])]);
+    assert_eq!(v[2], 1285.0);
+    let (v, _) = run(map, &[midi(0.0, &[0xB0, 1, 10]), midi(0.1, &[0xB0, 33, 5]), midi(0.2, &[0xB0, 1, 11])]);
+    assert_eq!(v[2], 1408.0);
+    // An LSB before any MSB reads nothing.
+    let (v, _) = run(map, &[midi(0.0, &[0xB0, 33, 5])]);
+    assert_eq!(v[2], 0.0);
+}

@@ -233,8 +233,9 @@ fn monitor_prints_live_osc() {
     assert!(stderr.contains("[2 s]") && stderr.contains("listening on"), "{stderr}");
 }
 
-/// Feedback: a parameter moved from one input (a tracker) is sent to a controller input's feedback
-/// destination at that input's own address and units, so its fader follows.
+/// Feedback: at start the controller is told the show's values, and a parameter moved from one
+/// input (a tracker) is sent to a controller input's feedback destination at that input's own
+/// address and units, so its fader follows.
 #[test]
 fn feedback_follows_a_parameter_moved_elsewhere() {
     let tmp = tempfile::tempdir().expect("tmp");
@@ -262,14 +263,21 @@ fn feedback_follows_a_parameter_moved_elsewhere() {
     .expect("toml");
     let mut quai = run_headless(tmp.path(), &path, "6");
     wait_listening(&tmp.path().join("quai.log"), Duration::from_secs(20));
+    let mut buf = [0u8; 256];
+    let mut fader = || {
+        let n = touch.recv(&mut buf).unwrap_or_else(|e| panic!("no feedback: {e}"));
+        let (_, packet) = rosc::decoder::decode_udp(&buf[..n]).expect("OSC");
+        let rosc::OscPacket::Message(m) = packet else { panic!("not a message") };
+        assert_eq!(m.addr, "/fader/1");
+        let rosc::OscType::Float(v) = m.args[0] else { panic!("not a float: {:?}", m.args) };
+        v
+    };
+    // At start the fader is told where the show is (level's default 0), before anything moves.
+    let start = fader();
+    assert!(start.abs() < 1e-6, "the starting value (0) is sent when the feedback destination appears, got {start}");
     let ok = Command::new("oscsend").args(["127.0.0.1", &tracker.to_string(), "/x", "f", "25"]).status();
     assert!(ok.is_ok_and(|s| s.success()), "oscsend (liblo-tools)");
-    let mut buf = [0u8; 256];
-    let n = touch.recv(&mut buf).unwrap_or_else(|e| panic!("no feedback: {e}"));
-    let (_, packet) = rosc::decoder::decode_udp(&buf[..n]).expect("OSC");
-    let rosc::OscPacket::Message(m) = packet else { panic!("not a message") };
-    assert_eq!(m.addr, "/fader/1");
-    let rosc::OscType::Float(v) = m.args[0] else { panic!("not a float: {:?}", m.args) };
+    let v = fader();
     assert!((v - 0.25).abs() < 1e-3, "tracker 25 of 100 → level 2.5 of 10 → fader 0.25, got {v}");
     let _ = quai.kill();
     let _ = quai.wait();

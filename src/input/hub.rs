@@ -19,6 +19,9 @@ pub struct InputHub {
     sources: Vec<Option<Source>>,
     /// Parameter targets last sent as feedback.
     sent: Vec<f32>,
+    /// Sources with feedback that have not been told the current values yet (new at start, on a
+    /// reload or once started late): faders show the show's state, not their own.
+    fresh: Vec<usize>,
     queues: Vec<Arc<EventQueue>>,
     replay: VecDeque<InputEvent>,
     pending: Vec<InputEvent>,
@@ -40,6 +43,7 @@ impl InputHub {
             inputs: scene.inputs.clone(),
             sources: Vec::new(),
             sent: scene.params.iter().map(|p| p.default).collect(),
+            fresh: Vec::new(),
             queues: Vec::new(),
             replay: VecDeque::new(),
             pending: Vec::new(),
@@ -73,7 +77,10 @@ impl InputHub {
             // The queue stays even when the source cannot start: stats stay aligned with inputs.
             self.queues.push(queue.clone());
             match Source::start(input, queue, clock) {
-                Ok(s) => self.sources.push(Some(s)),
+                Ok(s) => {
+                    self.fresh.push(self.sources.len());
+                    self.sources.push(Some(s));
+                }
                 Err(e) => {
                     tracing::error!("{e}");
                     self.sources.push(None);
@@ -147,6 +154,7 @@ impl InputHub {
                 Ok((i, source)) => {
                     if let Some(slot) = self.sources.get_mut(i) {
                         *slot = Some(source);
+                        self.fresh.push(i);
                     }
                 }
                 Err(mpsc::TryRecvError::Empty) => return,
@@ -207,7 +215,18 @@ impl InputHub {
     /// and LED rings follow changes made elsewhere. The input that made the change is not told.
     fn feedback(&mut self, params: &ParamStore) {
         if self.sources.iter().flatten().all(|s| !s.has_feedback()) {
+            self.fresh.clear();
             return;
+        }
+        // A destination that just appeared gets every value it maps, once.
+        for i in std::mem::take(&mut self.fresh) {
+            let Some(Some(source)) = self.sources.get(i) else { continue };
+            if !source.has_feedback() {
+                continue;
+            }
+            for m in self.mapper.mappings().iter().filter(|m| m.input == i) {
+                source.send_feedback(&m.selector, super::mapping::inverse(m, params.target(m.param)));
+            }
         }
         for p in 0..self.sent.len() {
             let target = params.target(crate::scene::ParamId(p));

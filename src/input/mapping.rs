@@ -140,7 +140,7 @@ pub struct Mapper {
     combine: Vec<Combine>,
     /// MIDI state per input: the 14-bit controller pairing (the one `Cc14`, as tested) and the
     /// latest 14-bit value per (channel, MSB controller); the last note played.
-    cc14: Vec<(Cc14, HashMap<(u8, u8), u16>)>,
+    cc14: Vec<Cc14State>,
     last_note: Vec<Option<u8>>,
     /// How each serial input names the numbers on its lines.
     protocols: Vec<Option<LineProtocol>>,
@@ -384,6 +384,9 @@ impl Mapper {
         }
     }
 }
+
+/// An input's 14-bit controller pairing and its latest value per (channel, MSB controller).
+type Cc14State = (Cc14, HashMap<(u8, u8), u16>);
 
 /// Most distinct unmatched addresses counted one by one (a sender spraying random addresses
 /// cannot grow the table without end); the rest are counted together.

@@ -482,11 +482,12 @@ impl Output for Projectors {
                     } else {
                         Vec::new()
                     };
-                    (cal.warp().clone(), c.pattern, handles)
+                    (cal.warp(), c.pattern, handles)
                 }
-                _ => (v.def.warp.clone(), false, Vec::new()),
+                // Borrowed, not cloned: a tick copies no warp (a mesh is up to 1024 points).
+                _ => (&v.def.warp, false, Vec::new()),
             };
-            let look = Look { warp: &warp, pattern, handles: &handles, canvas: frame.scene.canvas };
+            let look = Look { warp, pattern, handles: &handles, canvas: frame.scene.canvas };
             v.pass.prepare(frame.gpu, &v.def, &look, target);
             match &mut v.target {
                 Target::None => {}

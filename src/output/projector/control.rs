@@ -6,8 +6,9 @@ use super::calibrate::{Calibration, Changed, Handle};
 use super::{Projectors, View};
 use crate::scene::projection::ProjectorOutput;
 
-/// One calibration move, from a key, the mouse or OSC. Positions are in the pixels of the
-/// output's window (or, for OSC, of the output's `size`: `Size`).
+/// One calibration move, from a key, the mouse or OSC. Mouse positions (`Press`, `Drag`) are in
+/// the pixels of the output's window; `Nudge` and `MoveTo` are in output pixels (the output's
+/// `size`, what the layout file is written in).
 #[derive(Debug, Clone, PartialEq)]
 pub enum CalOp {
     /// Move the handles to this output (mouse and keys act on it).

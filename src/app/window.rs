@@ -330,7 +330,7 @@ impl App {
                             "output `{name}`: monitor {} was disconnected; waiting for it (the show goes on)",
                             describe(want)
                         );
-                        self.detach(k);
+                        self.detach(k, true);
                         continue;
                     }
                     MissingMonitor::Primary => {
@@ -402,14 +402,15 @@ impl App {
         w.wanted = wanted;
     }
 
-    /// Close window `k`; its output waits for its monitor (or is gone until a restart).
-    fn detach(&mut self, k: usize) {
+    /// Close window `k`. `wait`: its output waits for its monitor to come back (unplugged);
+    /// else it is gone until a restart (the window was closed).
+    fn detach(&mut self, k: usize, wait: bool) {
         let w = self.windows.remove(k);
         let name = self.outputs[w.output].name.clone();
         if let Some(c) = &self.control {
             let _ = c.send(Command::Detach { name });
         }
-        if self.outputs[w.output].monitor.is_some() {
+        if wait {
             self.waiting.push(w.output);
         }
         if let Some(first) = self.windows.first() {
@@ -487,14 +488,7 @@ impl ApplicationHandler for App {
                 tracing::warn!(
                     "the window of output `{name}` was closed; the show goes on in the others (restart quai to reopen it)"
                 );
-                let w = self.windows.remove(k);
-                if let Some(c) = &self.control {
-                    let _ = c.send(Command::Detach { name });
-                }
-                drop(w);
-                if let Some(first) = self.windows.first() {
-                    first.window.request_redraw();
-                }
+                self.detach(k, false);
             }
             WindowEvent::KeyboardInput {
                 event: KeyEvent { logical_key: Key::Named(NamedKey::Escape), state: ElementState::Pressed, .. },

@@ -61,15 +61,21 @@ impl Snapshot {
     }
 
     fn write(&self, frame: &Frame<'_>) {
-        // Write beside and rename, so a reader never sees half a PNG.
-        let tmp = self.path.with_extension("tmp.png");
-        let result = read_image(frame)
-            .map_err(|e| e.to_string())
-            .and_then(|img| img.save(&tmp).map_err(|e| e.to_string()))
-            .and_then(|()| std::fs::rename(&tmp, &self.path).map_err(|e| e.to_string()));
-        if let Err(e) = result {
-            tracing::warn!("snapshot {}: {e}", self.path.display());
+        match read_image(frame) {
+            Ok(img) => write_snapshot(&self.path, &img),
+            Err(e) => tracing::warn!("snapshot {}: {e}", self.path.display()),
         }
+    }
+}
+
+/// Write `img` to `path` beside and rename, so a reader never sees half a PNG; a failure is a
+/// warning (a snapshot never stops the show).
+pub fn write_snapshot(path: &std::path::Path, img: &RgbaImage) {
+    let tmp = path.with_extension("tmp.png");
+    let result =
+        img.save(&tmp).map_err(|e| e.to_string()).and_then(|()| std::fs::rename(&tmp, path).map_err(|e| e.to_string()));
+    if let Err(e) = result {
+        tracing::warn!("snapshot {}: {e}", path.display());
     }
 }
 

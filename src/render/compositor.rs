@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use bytemuck::{Pod, Zeroable};
 
-use super::pipelines::{GpuCache, Variant, blend_index};
+use super::pipelines::{GpuCache, Variant, blend_index, color_pass};
 use super::{Gpu, RenderError};
 use crate::scene::{Blend, Fit, Layer, LayerKind, Scene, shader_time};
 
@@ -190,22 +190,7 @@ impl Compositor {
     /// Composite every visible layer, bottom first, into `view` (cleared to the background).
     pub fn draw(&self, encoder: &mut wgpu::CommandEncoder, view: &wgpu::TextureView) {
         let [r, g, b, a] = premultiplied(self.scene.background).map(f64::from);
-        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-            label: Some("quai canvas pass"),
-            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                view,
-                depth_slice: None,
-                resolve_target: None,
-                ops: wgpu::Operations {
-                    load: wgpu::LoadOp::Clear(wgpu::Color { r, g, b, a }),
-                    store: wgpu::StoreOp::Store,
-                },
-            })],
-            depth_stencil_attachment: None,
-            timestamp_writes: None,
-            occlusion_query_set: None,
-            multiview_mask: None,
-        });
+        let mut pass = color_pass(encoder, "quai canvas pass", view, wgpu::LoadOp::Clear(wgpu::Color { r, g, b, a }));
         let mut first = true;
         for (gl, visible) in self.layers.iter().zip(&self.visible) {
             if !visible {

@@ -3,7 +3,7 @@
 //! `Outdated` reconfigure; a zero-sized (minimised) window skips the frame.
 
 use super::overlay::{self, Panel};
-use super::pipelines::{entry, premultiply, shader_pipeline, upload_texture};
+use super::pipelines::{color_pass, entry, premultiply, shader_pipeline, upload_texture};
 use super::{Canvas, Gpu, RenderError};
 
 const SHADER: &str = include_str!("../../shaders/builtin/present.wgsl");
@@ -191,19 +191,7 @@ impl PresentPass {
             self.bind = Some((self.bind_group(gpu, "present canvas", &canvas.view, &self.sampler), canvas.id));
         }
         let (x, y, w, h) = letterbox(canvas.size, size);
-        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-            label: Some("present pass"),
-            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                view: target,
-                depth_slice: None,
-                resolve_target: None,
-                ops: wgpu::Operations { load: wgpu::LoadOp::Clear(wgpu::Color::BLACK), store: wgpu::StoreOp::Store },
-            })],
-            depth_stencil_attachment: None,
-            timestamp_writes: None,
-            occlusion_query_set: None,
-            multiview_mask: None,
-        });
+        let mut pass = color_pass(encoder, "present pass", target, wgpu::LoadOp::Clear(wgpu::Color::BLACK));
         pass.set_viewport(x, y, w, h, 0.0, 1.0);
         pass.set_pipeline(&self.pipeline);
         if let Some((bg, _)) = &self.bind {
@@ -231,19 +219,7 @@ impl PresentPass {
         if self.overlay.is_none() {
             return;
         }
-        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-            label: Some("overlay pass"),
-            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                view: target,
-                depth_slice: None,
-                resolve_target: None,
-                ops: wgpu::Operations { load: wgpu::LoadOp::Load, store: wgpu::StoreOp::Store },
-            })],
-            depth_stencil_attachment: None,
-            timestamp_writes: None,
-            occlusion_query_set: None,
-            multiview_mask: None,
-        });
+        let mut pass = color_pass(encoder, "overlay pass", target, wgpu::LoadOp::Load);
         self.overlay_into(&mut pass, size);
     }
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use super::map::LedPixel;
-use crate::render::pipelines::{entry, shader_pipeline};
+use crate::render::pipelines::{color_pass, entry, shader_pipeline};
 use crate::render::{CANVAS_FORMAT, Canvas, Gpu};
 
 const SHADER: &str = include_str!("../../../shaders/builtin/led_sample.wgsl");
@@ -167,22 +167,8 @@ impl SamplePass {
             self.bind = Some((bg, canvas.id));
         }
         {
-            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-                label: Some("led sample"),
-                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                    view: &self.target_view,
-                    depth_slice: None,
-                    resolve_target: None,
-                    ops: wgpu::Operations {
-                        load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
-                        store: wgpu::StoreOp::Store,
-                    },
-                })],
-                depth_stencil_attachment: None,
-                timestamp_writes: None,
-                occlusion_query_set: None,
-                multiview_mask: None,
-            });
+            let mut pass =
+                color_pass(encoder, "led sample", &self.target_view, wgpu::LoadOp::Clear(wgpu::Color::BLACK));
             pass.set_pipeline(&self.pipeline);
             if let Some((bg, _)) = &self.bind {
                 pass.set_bind_group(0, bg, &[]);

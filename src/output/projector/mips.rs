@@ -4,7 +4,7 @@
 //! the sRGB view decodes on read and encodes on write). A warp that shrinks part of the canvas
 //! then samples trilinearly instead of skipping texels, so fine detail does not shimmer.
 
-use crate::render::pipelines::{entry, shader_pipeline};
+use crate::render::pipelines::{color_pass, entry, shader_pipeline};
 use crate::render::{CANVAS_FORMAT, Canvas, Gpu};
 
 const SHADER: &str = include_str!("../../../shaders/builtin/present.wgsl");
@@ -107,22 +107,7 @@ impl CanvasMips {
             wgpu::Extent3d { width: canvas.size[0], height: canvas.size[1], depth_or_array_layers: 1 },
         );
         for (target, source) in &self.levels {
-            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-                label: Some("mip level"),
-                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                    view: target,
-                    depth_slice: None,
-                    resolve_target: None,
-                    ops: wgpu::Operations {
-                        load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
-                        store: wgpu::StoreOp::Store,
-                    },
-                })],
-                depth_stencil_attachment: None,
-                timestamp_writes: None,
-                occlusion_query_set: None,
-                multiview_mask: None,
-            });
+            let mut pass = color_pass(encoder, "mip level", target, wgpu::LoadOp::Clear(wgpu::Color::BLACK));
             pass.set_pipeline(&self.pipeline);
             pass.set_bind_group(0, source, &[]);
             pass.draw(0..3, 0..1);

@@ -23,6 +23,7 @@ use std::sync::{Arc, Mutex};
 use image::RgbaImage;
 use winit::window::Window;
 
+use super::frames::write_snapshot;
 use super::{Frame, Output};
 use crate::app::AppError;
 use crate::render::present::Presenter;
@@ -407,13 +408,4 @@ impl Output for Projectors {
 pub fn snapshot_path(base: &std::path::Path, output: &str) -> PathBuf {
     let stem = base.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "snapshot".into());
     base.with_file_name(format!("{stem}.{output}.png"))
-}
-
-fn write_snapshot(path: &std::path::Path, img: &RgbaImage) {
-    let tmp = path.with_extension("tmp.png");
-    let result =
-        img.save(&tmp).map_err(|e| e.to_string()).and_then(|()| std::fs::rename(&tmp, path).map_err(|e| e.to_string()));
-    if let Err(e) = result {
-        tracing::warn!("snapshot {}: {e}", path.display());
-    }
 }

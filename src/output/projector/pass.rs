@@ -7,7 +7,7 @@ use bytemuck::{Pod, Zeroable};
 
 use super::mips::CanvasMips;
 use super::warp::{Homography, MESH_WGSL, MeshUniform};
-use crate::render::pipelines::{entry, shader_pipeline};
+use crate::render::pipelines::{color_pass, entry, shader_pipeline};
 use crate::render::{Gpu, overlay};
 use crate::scene::projection::{ProjectorOutput, Warp};
 
@@ -73,6 +73,8 @@ pub struct WarpPass {
     mask_of: Option<std::sync::Arc<crate::scene::projection::MaskImage>>,
     label: (wgpu::TextureView, [u32; 2]),
     label_text: String,
+    /// The mesh in the uniform buffer (`Some(None)`: no mesh; `None`: nothing uploaded yet).
+    mesh_of: Option<Option<crate::scene::projection::MeshWarp>>,
     /// The bind group and the mip texture id it samples.
     bind: Option<(wgpu::BindGroup, u64)>,
     vertices: u32,
@@ -200,6 +202,7 @@ impl WarpPass {
             plain_sampler,
             mask: white,
             mask_of: None,
+            mesh_of: None,
             label: (clear, [0, 0]),
             label_text: String::new(),
             bind: None,
@@ -223,8 +226,9 @@ impl WarpPass {
             self.mask_of = out.mask.clone();
             self.bind = None;
         }
-        let text = format!("{}  {}x{}", out.name, target[0], target[1]);
-        if look.pattern && text != self.label_text {
+        // The label only matters for the pattern: no string is built per tick of a show.
+        let text = look.pattern.then(|| format!("{}  {}x{}", out.name, target[0], target[1]));
+        if let Some(text) = text.filter(|t| *t != self.label_text) {
             let panel = overlay::rasterize(std::slice::from_ref(&text));
             self.label = (
                 texture(
@@ -286,8 +290,12 @@ impl WarpPass {
             label,
         };
         gpu.queue.write_buffer(&self.params, 0, bytemuck::bytes_of(&params));
-        let mesh = MeshUniform::new(look.warp.mesh.as_ref());
-        gpu.queue.write_buffer(&self.mesh, 0, &mesh_bytes(&mesh));
+        // The mesh (8 KiB) is uploaded when it changes, not every tick.
+        if self.mesh_of.as_ref() != Some(&look.warp.mesh) {
+            let mesh = MeshUniform::new(look.warp.mesh.as_ref());
+            gpu.queue.write_buffer(&self.mesh, 0, &mesh_bytes(&mesh));
+            self.mesh_of = Some(look.warp.mesh.clone());
+        }
         self.handle_count = look.handles.len().min(MAX_HANDLES) as u32;
         if self.handle_count > 0 {
             let mut hu = HandlesUniform::zeroed();
@@ -329,19 +337,7 @@ impl WarpPass {
             });
             self.bind = Some((bind, mips.id));
         }
-        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-            label: Some("projector pass"),
-            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                view: target,
-                depth_slice: None,
-                resolve_target: None,
-                ops: wgpu::Operations { load: wgpu::LoadOp::Clear(wgpu::Color::BLACK), store: wgpu::StoreOp::Store },
-            })],
-            depth_stencil_attachment: None,
-            timestamp_writes: None,
-            occlusion_query_set: None,
-            multiview_mask: None,
-        });
+        let mut pass = color_pass(encoder, "projector pass", target, wgpu::LoadOp::Clear(wgpu::Color::BLACK));
         pass.set_pipeline(if self.pattern { &self.pattern_pipeline } else { &self.pipeline });
         if let Some((bind, _)) = &self.bind {
             pass.set_bind_group(0, bind, &[]);

@@ -448,7 +448,7 @@ fn show_input_analysis_lands_in_its_parameter() {
         let mut step = |audio: &mut quai::audio::show::ShowAudio, params: &mut ParamStore| {
             let t = FrameTime { time: frame as f64 / 60.0, delta: 1.0 / 60.0, frame };
             frame += 1;
-            audio.step(t, &[], params).expect("step");
+            audio.step(t, &[], &quai::audio::show::Cued::default(), params).expect("step");
             params.values()[mic]
         };
         wait_for(Duration::from_secs(5), "mic to read the sine", || {

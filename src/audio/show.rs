@@ -72,6 +72,7 @@ struct Player {
 
 /// What sounds and synths have in common.
 struct Common<'a> {
+    name: &'a str,
     autoplay: bool,
     start: &'a [Start],
     stop: &'a [Start],
@@ -86,10 +87,30 @@ impl Player {
     fn common(&self) -> Common<'_> {
         match &self.kind {
             Kind::Sample { sound: s, .. } => {
-                Common { autoplay: s.autoplay, start: &s.start, stop: &s.stop, fade_out: s.fade_out }
+                Common { name: &s.name, autoplay: s.autoplay, start: &s.start, stop: &s.stop, fade_out: s.fade_out }
             }
-            Kind::Synth(s) => Common { autoplay: s.autoplay, start: &s.start, stop: &s.stop, fade_out: s.fade_out },
+            Kind::Synth(s) => {
+                Common { name: &s.name, autoplay: s.autoplay, start: &s.start, stop: &s.stop, fade_out: s.fade_out }
+            }
         }
+    }
+}
+
+/// What the cues that started this tick ask of the sounds, by name.
+#[derive(Debug, Clone, Default)]
+pub struct Cued {
+    pub play: Vec<String>,
+    pub silence: Vec<String>,
+    /// A panic: every sound stops, fading out within this many seconds (or its own `fade_out`
+    /// if shorter).
+    pub panic: Option<f32>,
+}
+
+impl Cued {
+    pub fn clear(&mut self) {
+        self.play.clear();
+        self.silence.clear();
+        self.panic = None;
     }
 }
 
@@ -201,8 +222,15 @@ impl ShowAudio {
     }
 
     /// One tick: render offline audio up to this frame, bring analysis into `params`, start and
-    /// stop sounds. Returns `quai.audio` (low, mid, high, level) for the shaders.
-    pub fn step(&mut self, t: FrameTime, fired: &[&str], params: &mut ParamStore) -> Result<[f32; 4], AppError> {
+    /// stop sounds (by their triggers and thresholds, and as `cued` by the cues that started).
+    /// Returns `quai.audio` (low, mid, high, level) for the shaders.
+    pub fn step(
+        &mut self,
+        t: FrameTime,
+        fired: &[&str],
+        cued: &Cued,
+        params: &mut ParamStore,
+    ) -> Result<[f32; 4], AppError> {
         let at = match &mut self.run {
             Run::Offline(b) => {
                 let target = (t.time * self.sample_rate as f64).round() as u64;
@@ -226,7 +254,14 @@ impl ShowAudio {
             let crossed = |list: &[Start]| list.iter().any(|s| started(s, fired, &self.before, &values));
             let fresh = std::mem::take(&mut self.players[i].fresh);
             let c = self.players[i].common();
-            let (start, stop, fade) = ((fresh && c.autoplay) || crossed(c.start), crossed(c.stop), c.fade_out);
+            let named = |list: &[String]| list.iter().any(|n| n == c.name);
+            let start = (fresh && c.autoplay) || crossed(c.start) || named(&cued.play);
+            let stop = crossed(c.stop) || named(&cued.silence) || cued.panic.is_some();
+            let fade = match cued.panic {
+                Some(within) => within.min(c.fade_out),
+                None => c.fade_out,
+            };
+            let start = start && cued.panic.is_none();
             if stop && let Some(id) = self.players[i].voice.take() {
                 let _ = self.handle.stop(id, at, fade);
                 self.players[i].stream = None;
@@ -475,7 +510,7 @@ fn apply_analysis(
         let x = ((raw - lo) / (hi - lo)).clamp(0.0, 1.0);
         *s = if s.is_nan() || a.smoothing <= 0.0 { x } else { *s + (x - *s) * (1.0 - (-dt / a.smoothing).exp()) };
         let def = &params.defs()[a.param.0];
-        let _ = params.set(a.param, def.min + *s * (def.max - def.min));
+        let _ = params.write(a.param, def.min + *s * (def.max - def.min), crate::show::Writer::Mapping);
     }
 }
 
@@ -597,7 +632,7 @@ mod tests {
         let mut params = ParamStore::new(&first.params);
         let tick = |audio: &mut ShowAudio, params: &mut ParamStore, frame: u64| {
             let t = FrameTime { time: frame as f64 / 24.0, delta: 1.0 / 24.0, frame };
-            audio.step(t, &[], params).expect("step");
+            audio.step(t, &[], &Cued::default(), params).expect("step");
         };
         for f in 0..3 {
             tick(&mut audio, &mut params, f);

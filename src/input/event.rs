@@ -75,6 +75,9 @@ pub enum EventKind {
     Serial {
         line: String,
     },
+    /// A control command (cue GO, panic, ...) sent straight to the show by a key in a window, the
+    /// console or the schedule; the event's `input` says who (`key space`, `console`).
+    Command(crate::show::commands::Command),
 }
 
 /// One input event.
@@ -122,6 +125,7 @@ impl std::fmt::Display for InputEvent {
                 }
             }
             EventKind::Serial { line } => write!(f, "serial {} {line:?}", self.input),
+            EventKind::Command(c) => write!(f, "command {:?} from {}", c.to_string(), self.input),
         }
     }
 }

@@ -5,12 +5,16 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, mpsc};
 
-use super::event::{EventQueue, InputEvent};
+use super::event::{EventKind, EventQueue, InputEvent, OscValue};
 use super::log::Recorder;
 use super::mapping::Mapper;
 use super::sources::Source;
 use crate::scene::{Input, Scene};
+use crate::show::commands::{self, Command, FromOsc, Issued};
 use crate::show::{ParamStore, ShowClock};
+
+/// Commands sent straight to the show (keys, the console) that may wait between two ticks.
+pub const COMMAND_QUEUE: usize = 256;
 
 pub struct InputHub {
     mapper: Mapper,
@@ -30,6 +34,16 @@ pub struct InputHub {
     /// Sources (re)started off the render thread after a reload, arriving by input index.
     starting: Option<mpsc::Receiver<(usize, Source)>>,
     fired: Vec<usize>,
+    /// Commands sent straight to the show (keys in a window, the console): one bounded queue,
+    /// kept across reloads, drained, recorded and replayed with the inputs' events.
+    commands: Arc<EventQueue>,
+    /// Each trigger's command (`do`), by trigger index.
+    actions: Vec<Option<Command>>,
+    /// Commands found by the last `step`, in time order.
+    issued: Vec<Issued>,
+    /// OSC under `/quai/` that is not a command: counted, logged at most once a second.
+    pub bad_commands: u64,
+    bad_logged: Option<(f64, u64)>,
     /// Events delivered since the start, and triggers fired.
     pub delivered: u64,
     pub triggers_fired: u64,
@@ -51,9 +65,20 @@ impl InputHub {
             recorder: None,
             starting: None,
             fired: Vec::new(),
+            commands: EventQueue::new(COMMAND_QUEUE),
+            actions: scene.triggers.iter().map(|t| t.action.clone()).collect(),
+            issued: Vec::new(),
+            bad_commands: 0,
+            bad_logged: None,
             delivered: 0,
             triggers_fired: 0,
         }
+    }
+
+    /// Where keys and the console send commands (an `EventKind::Command` event each); they are
+    /// applied at the first tick whose time has come, in time order with everything else.
+    pub fn command_queue(&self) -> Arc<EventQueue> {
+        self.commands.clone()
     }
 
     /// Events from a log, delivered on the offline clock (see `step`).
@@ -97,6 +122,8 @@ impl InputHub {
     pub fn reload(mut self, scene: &Scene, clock: ShowClock) -> Self {
         let mut next = Self::idle(scene);
         next.recorder = self.recorder.take();
+        next.commands = self.commands.clone();
+        next.bad_commands = self.bad_commands;
         next.pending = std::mem::take(&mut self.pending);
         self.collect_started();
         let mut sources = std::mem::take(&mut self.sources);
@@ -171,12 +198,13 @@ impl InputHub {
     }
 
     /// Deliver every event due at `now` (seconds of show time) through the mappings into `params`,
-    /// in time order. Returns the names of the triggers fired.
-    pub fn step(&mut self, now: f64, params: &mut ParamStore) -> Vec<&str> {
+    /// in time order. Returns the names of the triggers fired; the commands found (sent straight,
+    /// OSC `/quai/...`, triggers' `do`) are added to `commands`, in time order.
+    pub fn step(&mut self, now: f64, params: &mut ParamStore, commands: &mut Vec<Issued>) -> Vec<&str> {
         self.collect_started();
         let batch = &mut self.batch;
         batch.clear();
-        for q in &self.queues {
+        for q in self.queues.iter().chain(std::iter::once(&self.commands)) {
             q.drain(|e| batch.push(e));
         }
         if let Some(r) = &mut self.recorder {
@@ -200,13 +228,63 @@ impl InputHub {
         }
         batch.sort_by(|a, b| a.t.total_cmp(&b.t));
         self.fired.clear();
+        self.issued.clear();
         for e in batch.iter() {
+            match &e.kind {
+                EventKind::Command(c) => {
+                    self.issued.push(Issued { t: e.t, by: e.input.clone(), command: c.clone() });
+                    continue;
+                }
+                EventKind::Osc { addr, args } if addr.starts_with("/quai") => {
+                    let first = args.first().and_then(OscValue::as_f64);
+                    let text = match args.first() {
+                        Some(OscValue::Str(s)) => Some(s.as_str()),
+                        _ => None,
+                    };
+                    match commands::from_osc(addr, first, text) {
+                        Ok(FromOsc::Command(command)) => {
+                            let by = Arc::from(format!("osc {}", e.input));
+                            self.issued.push(Issued { t: e.t, by, command });
+                        }
+                        Ok(FromOsc::NotOurs) => self.mapper.event(e, &mut self.fired),
+                        Ok(FromOsc::Release | FromOsc::Calibrate) => {}
+                        Err(err) => {
+                            self.bad_commands += 1;
+                            let due = self.bad_logged.is_none_or(|(at, _)| e.t - at >= 1.0);
+                            if due {
+                                let quiet = self.bad_logged.map_or(0, |(_, n)| self.bad_commands - 1 - n);
+                                tracing::warn!(
+                                    "OSC input `{}`: {err}; nothing changed. {}{}",
+                                    e.input,
+                                    commands::CommandError::OSC_FORMS,
+                                    if quiet > 0 {
+                                        format!(" ({quiet} more bad /quai/ messages since the last warning)")
+                                    } else {
+                                        String::new()
+                                    }
+                                );
+                                self.bad_logged = Some((e.t, self.bad_commands));
+                            }
+                        }
+                    }
+                    continue;
+                }
+                _ => {}
+            }
+            let before = self.fired.len();
             self.mapper.event(e, &mut self.fired);
+            for &i in &self.fired[before..] {
+                if let Some(Some(command)) = self.actions.get(i) {
+                    let by = Arc::from(format!("trigger {}", self.mapper.trigger_name(i)));
+                    self.issued.push(Issued { t: e.t, by, command: command.clone() });
+                }
+            }
         }
         self.delivered += batch.len() as u64;
         self.triggers_fired += self.fired.len() as u64;
         self.mapper.apply(params);
         self.feedback(params);
+        commands.append(&mut self.issued);
         self.fired.iter().map(|&i| self.mapper.trigger_name(i)).collect()
     }
 
@@ -310,7 +388,7 @@ mod tests {
         while params.value(b) != 0.5 && Instant::now() < deadline {
             send.send_to(&packet("/b"), ("127.0.0.1", p3)).expect("send");
             std::thread::sleep(Duration::from_millis(20));
-            hub.step(clock.now(), &mut params);
+            hub.step(clock.now(), &mut params, &mut Vec::new());
             params.advance(0.02);
         }
         assert_eq!(params.value(b), 0.5, "the restarted input receives on its new port");

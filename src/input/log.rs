@@ -6,8 +6,12 @@
 //! {"t": 1.250, "src": "osc",    "port": "phone", "addr": "/sensor/distance", "args": [123.5]}
 //! {"t": 1.262, "src": "midi",   "port": "nanoKONTROL2", "msg": [176, 7, 100]}
 //! {"t": 1.300, "src": "serial", "port": "lab-arduino", "line": "dist 412"}
+//! {"t": 2.000, "src": "command", "by": "key space", "do": "go picture"}
 //! ```
 //! `port` is the scene's input name; an OSC line without it goes to the scene's first OSC input.
+//! Command lines are what was sent straight to the show (keys, the console); commands that come
+//! from events (OSC `/quai/...`, a trigger's `do`) are not logged twice: the event is, and a
+//! replay derives the command from it again.
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -46,6 +50,7 @@ pub fn to_line(e: &InputEvent) -> String {
         }
         EventKind::Midi { bytes, .. } => json!({"t": t, "src": "midi", "port": &*e.input, "msg": bytes}),
         EventKind::Serial { line } => json!({"t": t, "src": "serial", "port": &*e.input, "line": line}),
+        EventKind::Command(c) => json!({"t": t, "src": "command", "by": &*e.input, "do": c.to_string()}),
     };
     v.to_string()
 }
@@ -75,7 +80,14 @@ fn parse(v: &Value, scene: &Scene, names: &[Arc<str>]) -> Result<InputEvent, Str
         .and_then(Value::as_f64)
         .filter(|t| t.is_finite() && *t >= 0.0)
         .ok_or("`t` must be a number of seconds >= 0")?;
-    let src = v.get("src").and_then(Value::as_str).ok_or("`src` must be \"osc\", \"midi\" or \"serial\"")?;
+    let src =
+        v.get("src").and_then(Value::as_str).ok_or("`src` must be \"osc\", \"midi\", \"serial\" or \"command\"")?;
+    if src == "command" {
+        let by = v.get("by").and_then(Value::as_str).unwrap_or("log");
+        let text = v.get("do").and_then(Value::as_str).ok_or("a command line needs `do`, e.g. \"do\": \"go\"")?;
+        let cmd = crate::show::commands::parse(text).map_err(|e| e.to_string())?;
+        return Ok(InputEvent { t, input: Arc::from(by), kind: EventKind::Command(cmd) });
+    }
     let port = v.get("port").and_then(Value::as_str);
     let input = |want: &str| -> Result<Arc<str>, String> {
         let fits = |k: &InputKind| {

@@ -249,7 +249,8 @@ impl Mapper {
             let armed = &mut self.armed[i];
             match t.edge {
                 Edge::Rising if *armed && v > t.above => {
-                    *armed = false;
+                    // A program change has no release: the next one may fire again.
+                    *armed = matches!(t.selector, Selector::ProgramNumber(_));
                     fired.push(i);
                 }
                 Edge::Rising if !*armed && v < t.below => *armed = true,
@@ -338,7 +339,7 @@ impl Mapper {
                 Combine::Sum => values.map(|(_, _, v)| v).reduce(|a, b| a + b),
             };
             if let Some(v) = value {
-                let _ = params.set(crate::scene::ParamId(p), v);
+                let _ = params.write(crate::scene::ParamId(p), v, crate::show::Writer::Mapping);
             }
         }
     }
@@ -465,6 +466,9 @@ fn midi_value(
         (Selector::AnyNote, MidiMessage::NoteOn { .. }) => last_note.map(f64::from),
         (Selector::Bend, MidiMessage::PitchBend { value, .. }) => Some(value as f64),
         (Selector::Program, MidiMessage::ProgramChange { program, .. }) => Some(program as f64),
+        (&Selector::ProgramNumber(n), MidiMessage::ProgramChange { program, .. }) => {
+            Some(if program == n { 1.0 } else { 0.0 })
+        }
         _ => None,
     }
 }

@@ -20,6 +20,9 @@ pub struct FrameInput<'a> {
     /// Current (smoothed) value of each scene parameter, indexed by `ParamId`.
     pub params: &'a [f32],
     pub audio: [f32; 4],
+    /// Each layer's opacity now (cues fade it; 0 is not drawn), by layer index; empty = the
+    /// scene's own (`opacity`, and `visible = false` as 0).
+    pub opacity: &'a [f32],
 }
 
 #[repr(C)]
@@ -174,7 +177,11 @@ impl Compositor {
         };
         queue.write_buffer(&self.globals, 0, bytemuck::bytes_of(&globals));
         for (i, layer) in self.scene.layers.iter().enumerate() {
-            let u = layer_uniform(layer, i, self.scene.canvas);
+            let mut u = layer_uniform(layer, i, self.scene.canvas);
+            if let Some(&o) = frame.opacity.get(i) {
+                u.opacity = o;
+                self.visible[i] = o > 0.0;
+            }
             let at = i * SLOT as usize;
             self.layer_bytes[at..at + std::mem::size_of::<LayerUniform>()].copy_from_slice(bytemuck::bytes_of(&u));
             let at = i * self.param_stride as usize;

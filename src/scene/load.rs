@@ -10,8 +10,8 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::diag::{Diagnostic, did_you_mean};
 use super::file::{
-    AnalysisFile, AudioFile, BusFile, FixtureFile, InputFile, LayerFile, MappingFile, OutputFile, ParamFile, ShowFile,
-    SoundFile, SpeakerFile, SynthFile, TriggerFile,
+    AnalysisFile, AudioFile, BusFile, CueFile, FixtureFile, InputFile, LayerFile, MappingFile, OutputFile, PanicFile,
+    ParamFile, ShowFile, SoundFile, SpeakerFile, SynthFile, TriggerFile,
 };
 use super::source::{Files, SourceText, resolve};
 
@@ -47,14 +47,19 @@ pub struct Parsed {
     pub synths: Vec<At<SynthFile>>,
     pub buses: Vec<At<BusFile>>,
     pub analysis: Vec<At<AnalysisFile>>,
+    /// Each cue with the name of its list, in merge order.
+    pub cues: Vec<At<(Spanned<String>, CueFile)>>,
+    pub panic: Option<At<PanicFile>>,
+    /// `[keys]`: each key name with its command text.
+    pub keys: Vec<At<(Spanned<String>, Spanned<String>)>>,
     pub diagnostics: Vec<Diagnostic>,
     /// Paths read, including ones that failed to read (so hot reload notices when they appear).
     pub files: Vec<PathBuf>,
 }
 
-const TOP_KEYS: [&str; 15] = [
+const TOP_KEYS: [&str; 18] = [
     "include", "show", "params", "layers", "outputs", "fixtures", "inputs", "mappings", "triggers", "audio",
-    "speakers", "sounds", "synths", "buses", "analysis",
+    "speakers", "sounds", "synths", "buses", "analysis", "cues", "panic", "keys",
 ];
 
 pub fn parse(files: &dyn Files, path: &Path) -> Parsed {
@@ -203,6 +208,65 @@ fn read_file(
                     "`params` must be a table of parameters",
                     Some("[params.speed]\ndefault = 1.0"),
                 ),
+            },
+            "panic" => {
+                if from.is_some() {
+                    push(
+                        out,
+                        file,
+                        key.span(),
+                        "[panic] belongs in the main scene file, not in an include",
+                        Some("move the safe state to the main scene file"),
+                    );
+                } else if let Some((panic, broken)) = entry::<PanicFile>(out, file, value.clone(), "[panic]") {
+                    out.panic = Some(At { file, span, value: panic, broken });
+                }
+            }
+            "cues" => match value.get_ref() {
+                DeValue::Table(t) => {
+                    for (list, cues) in t.iter() {
+                        let DeValue::Array(items) = cues.get_ref() else {
+                            let hint = format!("write each cue as [[cues.{}]]", list.get_ref());
+                            push(out, file, cues.span(), "a cue list must be an array of tables", Some(&hint));
+                            continue;
+                        };
+                        for (i, item) in items.iter().enumerate() {
+                            let what = format!("cue #{} of list `{}`", i + 1, list.get_ref());
+                            if let Some((cue, broken)) = entry::<CueFile>(out, file, item.clone(), &what) {
+                                let name = Spanned::new(list.span(), list.get_ref().to_string());
+                                out.cues.push(At { file, span: item.span(), value: (name, cue), broken });
+                            }
+                        }
+                    }
+                }
+                _ => push(
+                    out,
+                    file,
+                    span,
+                    "`cues` must be a table of cue lists",
+                    Some("[[cues.main]]\nname = \"1\"\nfade = 2.0\nset = { brightness = 1.0 }"),
+                ),
+            },
+            "keys" => match value.get_ref() {
+                DeValue::Table(t) => {
+                    for (k, v) in t.iter() {
+                        match v.get_ref().as_str() {
+                            Some(text) => {
+                                let k = Spanned::new(k.span(), k.get_ref().to_string());
+                                let v2 = Spanned::new(v.span(), text.to_string());
+                                out.keys.push(At { file, span: v.span(), value: (k, v2), broken: Vec::new() });
+                            }
+                            None => push(
+                                out,
+                                file,
+                                v.span(),
+                                &format!("key `{}`: the command must be a string", k.get_ref()),
+                                Some("e.g. space = \"go\", b = \"back\", escape = \"panic\""),
+                            ),
+                        }
+                    }
+                }
+                _ => push(out, file, span, "`keys` must be a table", Some("[keys]\nspace = \"go\"")),
             },
             "layers" => array_of(out, file, value, "layers", "layer", |p| &mut p.layers),
             "inputs" => array_of(out, file, value, "inputs", "input", |p| &mut p.inputs),

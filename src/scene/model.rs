@@ -44,6 +44,15 @@ pub struct Scene {
     pub inputs: Vec<Input>,
     pub mappings: Vec<Mapping>,
     pub triggers: Vec<Trigger>,
+    /// Cue lists, in the order they are first written; `default_list` is the one a bare `go` runs
+    /// (`main` if there is one, else the first).
+    pub cues: Vec<crate::show::cues::CueList>,
+    pub default_list: Option<usize>,
+    pub panic: Panic,
+    /// Keys of a show window and the command each sends.
+    pub keys: Vec<KeyBinding>,
+    /// Which writer of a parameter wins while a cue fade runs.
+    pub priorities: crate::show::params::Priorities,
     /// Every file read to build this scene (scene files, includes, shaders, images): what hot reload watches.
     pub files: Vec<PathBuf>,
 }
@@ -65,6 +74,30 @@ pub struct ParamDef {
     pub smoothing: f32,
     /// How several mappings into this parameter combine.
     pub combine: Combine,
+    /// How mappings, cues and direct sets share it.
+    pub writers: crate::show::params::WriterRule,
+}
+
+/// `[panic]`: the safe state. Every layer fades out and every sound stops, too.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Panic {
+    /// Seconds to reach it.
+    pub within: f64,
+    pub set: Vec<(ParamId, f32)>,
+}
+
+impl Default for Panic {
+    fn default() -> Self {
+        Panic { within: 1.0, set: Vec::new() }
+    }
+}
+
+/// One `[keys]` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyBinding {
+    /// Lower-case key name: `space`, `a`, `1`, `f5`, `left`, ...
+    pub key: String,
+    pub command: crate::show::commands::Command,
 }
 
 #[derive(Debug, Clone)]
@@ -217,6 +250,8 @@ pub enum Selector {
     /// Pitch bend, -8192..8191.
     Bend,
     Program,
+    /// 1 when a program change selects this program, 0 for any other (a momentary trigger).
+    ProgramNumber(u8),
     /// A named value of a serial line (`dist 412`) or CSV column.
     Value(String),
 }
@@ -228,6 +263,7 @@ impl Selector {
             Selector::Osc { .. } => [0.0, 1.0],
             Selector::Cc(_) | Selector::Note(_) | Selector::AnyNote | Selector::Program => [0.0, 127.0],
             Selector::Cc14(_) => [0.0, 16383.0],
+            Selector::ProgramNumber(_) => [0.0, 1.0],
             Selector::Bend => [-8192.0, 8191.0],
             Selector::Value(_) => [0.0, 1023.0],
         }
@@ -271,6 +307,8 @@ pub struct Trigger {
     pub above: f64,
     pub below: f64,
     pub edge: Edge,
+    /// The command it sends when it fires (`do = "go"`).
+    pub action: Option<crate::show::commands::Command>,
 }
 
 #[cfg(test)]

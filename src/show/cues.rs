@@ -11,13 +11,20 @@
 //!   no running fade it starts from `current(param)` as read by the next `step`. Between lists the
 //!   most recently started fade therefore wins; the caller's writer priorities come on top.
 //! - Follow-ons start at their exact due time, not at the tick that notices them.
-//! - Cues only drive parameters for now. Layers and sounds get their own target list in `Cue` and
-//!   their own starter beside `start_param_fade`; the playhead and follow-on logic stays as it is.
+//! - Fades drive [`Target`]s: parameters and layer opacities alike. Sounds are started and
+//!   stopped by the show, from the cues reported as [`Fired`].
 
 use std::fmt;
 use std::sync::Arc;
 
 use crate::scene::ParamId;
+
+/// What a fade drives: a scene parameter, or a layer's opacity (by layer index).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Target {
+    Param(ParamId),
+    Opacity(usize),
+}
 
 /// The shape of a fade over its normalised time `0..=1`. The eased shapes are cubic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -69,17 +76,24 @@ pub enum Follow {
     AutoContinue(f64),
     /// Start the named cue of the same list when this cue's fade ends.
     Jump(String),
+    /// Start the named cue of the same list this many seconds after this cue's GO.
+    JumpAfter(String, f64),
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cue {
     pub name: String,
-    /// Parameters and the values the cue fades them to.
-    pub targets: Vec<(ParamId, f32)>,
+    /// Parameters and layer opacities, and the values the cue fades them to.
+    pub targets: Vec<(Target, f32)>,
     /// Fade time in seconds; 0 sets the targets on the next step.
     pub fade: f64,
     pub easing: Easing,
     pub follow: Follow,
+    /// Sounds and synths the cue starts and stops as it starts (the show's audio plays them; the
+    /// engine only carries the names), and a note for the operator's log.
+    pub play: Vec<String>,
+    pub silence: Vec<String>,
+    pub note: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -92,7 +106,7 @@ pub struct CueList {
 /// or where `stop`/`panic` froze it), so the caller can hand the parameter back to other writers.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Write {
-    pub param: ParamId,
+    pub param: Target,
     pub value: f32,
     /// The list whose cue drives it, or [`CueEngine::PANIC_LIST`].
     pub list: usize,
@@ -136,6 +150,9 @@ pub enum CueError {
         value: f64,
     },
     NoList(usize),
+    NoListNamed(String),
+    /// A command for the default list in a scene without cue lists.
+    NoLists,
     NoCue {
         list: String,
         cue: String,
@@ -168,6 +185,8 @@ impl fmt::Display for CueError {
                 write!(f, "cue list `{list}`, cue `{cue}`: {what} {value} is not a finite, non-negative number")
             }
             CueError::NoList(i) => write!(f, "no cue list number {i}"),
+            CueError::NoListNamed(l) => write!(f, "no cue list named `{l}`"),
+            CueError::NoLists => write!(f, "the scene has no cue lists"),
             CueError::NoCue { list, cue } => write!(f, "cue list `{list}`: no cue named `{cue}`"),
             CueError::EndOfList { list } => write!(f, "cue list `{list}`: GO after the last cue"),
             CueError::NoPrevious { list } => write!(f, "cue list `{list}`: no cue before the current one"),
@@ -206,7 +225,7 @@ impl Origin {
 
 #[derive(Debug, Clone, Copy)]
 struct Fade {
-    param: ParamId,
+    param: Target,
     list: usize,
     from: Origin,
     to: f64,
@@ -286,7 +305,7 @@ fn check_numbers(list: &str, cue: &Cue, problems: &mut Vec<CueError>) {
         }
     };
     check("fade time", cue.fade);
-    if let Follow::AutoContinue(delay) = cue.follow {
+    if let Follow::AutoContinue(delay) | Follow::JumpAfter(_, delay) = cue.follow {
         check("auto-continue delay", delay);
     }
     for &(_, value) in &cue.targets {
@@ -302,8 +321,11 @@ fn resolve_follow(list: &str, cues: &[Cue], i: usize, cue: &Cue, problems: &mut 
         Follow::Wait => None,
         Follow::AutoFollow => next.map(|cue_index| FollowOn { cue: cue_index, after: cue.fade }),
         Follow::AutoContinue(delay) => next.map(|cue_index| FollowOn { cue: cue_index, after: *delay }),
-        Follow::Jump(target) => match cues.iter().position(|c| &c.name == target) {
-            Some(cue_index) => Some(FollowOn { cue: cue_index, after: cue.fade }),
+        Follow::Jump(target) | Follow::JumpAfter(target, _) => match cues.iter().position(|c| &c.name == target) {
+            Some(cue_index) => {
+                let after = if let Follow::JumpAfter(_, delay) = cue.follow { delay } else { cue.fade };
+                Some(FollowOn { cue: cue_index, after })
+            }
             None => {
                 let (list, cue, target) = (list.into(), cue.name.clone(), target.clone());
                 problems.push(CueError::UnknownJump { list, cue, target });
@@ -427,7 +449,7 @@ impl CueEngine {
     /// Stops every list and fades each `safe` parameter linearly to its value in `within` seconds
     /// (a negative or non-finite `within` means at once). Non-finite safe values are skipped: a
     /// panic must not fail.
-    pub fn panic(&mut self, t: f64, safe: &[(ParamId, f32)], within: f64) {
+    pub fn panic(&mut self, t: f64, safe: &[(Target, f32)], within: f64) {
         for state in &mut self.lists {
             state.pending = None;
         }
@@ -452,7 +474,7 @@ impl CueEngine {
     /// Starts the follow-ons due at or before `t` (each at its due time, in time order), then
     /// pushes one write per fade. Reads `current` only for fades not yet started from a known value.
     /// Allocates nothing beyond what `out` needs.
-    pub fn step(&mut self, t: f64, current: impl Fn(ParamId) -> f32, out: &mut Vec<Write>) {
+    pub fn step(&mut self, t: f64, current: impl Fn(Target) -> f32, out: &mut Vec<Write>) {
         self.followed.clear();
         while let Some((list, pending)) = self.next_due(t) {
             let fired = self.start_cue(list, pending.cue, pending.due);
@@ -471,6 +493,56 @@ impl CueEngine {
             out.push(Write { param: fade.param, value, list: fade.list, active: !fade.ended(t) });
         }
         self.fades.retain(|f| !f.ended(t));
+    }
+
+    /// Ends the fade that drives `target`, if any, without a last write: another writer took the
+    /// target over (see the parameter store's writer priorities).
+    pub fn release(&mut self, target: Target) {
+        self.fades.retain(|f| f.param != target);
+    }
+
+    /// Back to the start: no playheads, no pending follow-ons, no fades.
+    pub fn reset(&mut self) {
+        for state in &mut self.lists {
+            state.playhead = None;
+            state.pending = None;
+        }
+        self.fades.clear();
+    }
+
+    /// Puts the playhead of `list` on the cue named `cue` without starting it (a reload keeps
+    /// where each list was). Unknown names change nothing.
+    pub fn set_playhead(&mut self, list: usize, cue: &str) {
+        if let Some(state) = self.lists.get_mut(list)
+            && let Some(i) = state.cues.iter().position(|c| c.name == cue)
+        {
+            state.playhead = Some(i);
+        }
+    }
+
+    /// Whether a fade drives `target` now.
+    pub fn fading(&self, target: Target) -> bool {
+        self.fades.iter().any(|f| f.param == target)
+    }
+
+    /// The lists' names, in index order.
+    pub fn list_names(&self) -> impl Iterator<Item = &str> {
+        self.lists.iter().map(|l| &*l.name)
+    }
+
+    /// The cue at `cue` of list `list`.
+    pub fn cue(&self, list: usize, cue: usize) -> Option<&Cue> {
+        self.lists.get(list).and_then(|l| l.cues.get(cue))
+    }
+
+    /// How many cues list `list` has.
+    pub fn len(&self, list: usize) -> usize {
+        self.lists.get(list).map_or(0, |l| l.cues.len())
+    }
+
+    /// Whether the engine has no lists.
+    pub fn is_empty(&self) -> bool {
+        self.lists.is_empty()
     }
 
     /// The follow-ons the last `step` started, in start order.

@@ -3,18 +3,27 @@
 use super::*;
 
 const FPS: f64 = 60.0;
-const A: ParamId = ParamId(0);
-const B: ParamId = ParamId(1);
+const A: Target = Target::Param(ParamId(0));
+const B: Target = Target::Param(ParamId(1));
 
 fn t(frame: u32) -> f64 {
     f64::from(frame) / FPS
 }
 
-fn cue(name: &str, targets: &[(ParamId, f32)], fade: f64, easing: Easing, follow: Follow) -> Cue {
-    Cue { name: name.into(), targets: targets.to_vec(), fade, easing, follow }
+fn cue(name: &str, targets: &[(Target, f32)], fade: f64, easing: Easing, follow: Follow) -> Cue {
+    Cue {
+        name: name.into(),
+        targets: targets.to_vec(),
+        fade,
+        easing,
+        follow,
+        play: vec![],
+        silence: vec![],
+        note: String::new(),
+    }
 }
 
-fn linear(name: &str, targets: &[(ParamId, f32)], fade: f64, follow: Follow) -> Cue {
+fn linear(name: &str, targets: &[(Target, f32)], fade: f64, follow: Follow) -> Cue {
     cue(name, targets, fade, Easing::Linear, follow)
 }
 
@@ -30,7 +39,7 @@ fn engine(lists: Vec<CueList>) -> CueEngine {
 }
 
 /// Every parameter starts at 0 unless a fade drives it.
-fn zero(_: ParamId) -> f32 {
+fn zero(_: Target) -> f32 {
     0.0
 }
 
@@ -40,7 +49,7 @@ fn step(e: &mut CueEngine, frame: u32) -> Vec<Write> {
     out
 }
 
-fn value_of(writes: &[Write], param: ParamId) -> Option<f32> {
+fn value_of(writes: &[Write], param: Target) -> Option<f32> {
     writes.iter().find(|w| w.param == param).map(|w| w.value)
 }
 
@@ -334,7 +343,14 @@ fn scripted_show() -> Vec<Write> {
             }
             _ => {}
         }
-        e.step(now, |p| p.0 as f32 * 0.1, &mut out);
+        e.step(
+            now,
+            |p| match p {
+                Target::Param(p) => p.0 as f32 * 0.1,
+                Target::Opacity(_) => 1.0,
+            },
+            &mut out,
+        );
     }
     out
 }

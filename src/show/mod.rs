@@ -4,12 +4,14 @@
 //! and commands). Later: schedule and persistence.
 
 pub mod clock;
+pub mod commands;
+pub mod control;
 pub mod cues;
 pub mod params;
 pub mod stats;
 pub mod tick;
 
 pub use clock::{Clock, FrameTime, ShowClock};
-pub use params::{ParamError, ParamStore};
+pub use params::{ParamError, ParamStore, Priorities, Writer, WriterRule, Written};
 pub use stats::FrameStats;
 pub use tick::{AudioMode, ClockMode, Show, ShowInputs, ShowOptions};

@@ -7,6 +7,8 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use super::commands::Issued;
+use super::control::Control;
 use super::{Clock, FrameStats, FrameTime, ParamStore, ShowClock};
 use crate::app::AppError;
 use crate::audio::show::ShowAudio;
@@ -64,6 +66,10 @@ pub struct Show {
     compositor: Compositor,
     canvas: Canvas,
     pub params: ParamStore,
+    /// Cue lists, layer opacities, and what commands do to them.
+    pub control: Control,
+    /// Commands found this tick (reused).
+    issued: Vec<Issued>,
     clock: Clock,
     origin: ShowClock,
     pub inputs: InputHub,
@@ -118,7 +124,9 @@ impl Show {
             ClockMode::Fixed(fps) => (Clock::fixed(fps), None),
         };
         Ok(Self {
-            params: ParamStore::new(&scene.params),
+            params: ParamStore::with_priorities(&scene.params, scene.priorities),
+            control: Control::new(&scene),
+            issued: Vec::new(),
             gpu_name: gpu.describe(),
             gpu,
             compositor,
@@ -180,18 +188,27 @@ impl Show {
     pub fn tick(&mut self) -> Result<FrameTime, AppError> {
         self.poll_reload();
         let t = self.clock.tick();
-        let fired = self.inputs.step(t.time, &mut self.params);
+        let fired = self.inputs.step(t.time, &mut self.params, &mut self.issued);
         for name in &fired {
             tracing::info!("trigger `{name}` fired at {:.3} s (frame {})", t.time, t.frame);
         }
+        let scene = self.compositor.scene();
+        self.control.step(t.time, &mut self.issued, scene, &mut self.params);
         let audio = match &mut self.audio {
-            Some(a) => a.step(t, &fired, &mut self.params)?,
+            Some(a) => a.step(t, &fired, self.control.cued(), &mut self.params)?,
             None => [0.0; 4],
         };
         self.params.advance(t.delta as f32);
         self.compositor.prepare(
             &self.gpu.queue,
-            &FrameInput { time: t.time, delta: t.delta, frame: t.frame, params: self.params.values(), audio },
+            &FrameInput {
+                time: t.time,
+                delta: t.delta,
+                frame: t.frame,
+                params: self.params.values(),
+                audio,
+                opacity: self.control.opacity(),
+            },
         );
         let mut encoder =
             self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("quai tick") });
@@ -270,7 +287,8 @@ impl Show {
             match update {
                 Update::Ready { value, took } => {
                     let scene = value.scene().clone();
-                    self.params = self.params.rebind(&scene.params);
+                    self.params = self.params.rebind(&scene.params, scene.priorities);
+                    self.control = self.control.rebind(self.compositor.scene(), &scene);
                     if let Some(audio) = &mut self.audio
                         && let Err(e) = audio.reload(&scene)
                     {

@@ -127,8 +127,9 @@ pub struct TriggerFile {
     /// The input value, as in a mapping's `from`.
     #[schemars(with = "String")]
     pub from: Option<Spanned<String>>,
-    /// Rising: fires when the value goes above this.
-    #[schemars(with = "f64")]
+    /// Rising: fires when the value goes above this. Default 0.5 (a button press, a note-on,
+    /// a controller leaving 0).
+    #[schemars(with = "Option<f64>")]
     pub above: Option<Spanned<f64>>,
     /// Rising: re-arms when the value falls below this (hysteresis). Default: `above`.
     #[schemars(with = "Option<f64>")]
@@ -136,6 +137,10 @@ pub struct TriggerFile {
     /// `rising` (default): fire going up through `above`; `falling`: fire going down through `below`.
     #[schemars(with = "Option<Edge>")]
     pub edge: Option<Spanned<Edge>>,
+    /// A command to send when it fires: `"go"`, `"go picture"`, `"goto picture/dawn"`, `"panic"`, ...
+    #[serde(rename = "do")]
+    #[schemars(rename = "do", with = "Option<String>")]
+    pub action: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]

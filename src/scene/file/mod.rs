@@ -8,11 +8,13 @@ use serde::Deserialize;
 use serde_spanned::Spanned;
 
 mod audio;
+mod cues;
 mod inputs;
 mod outputs;
 mod values;
 
 pub use audio::*;
+pub use cues::*;
 pub use inputs::*;
 pub use outputs::*;
 pub use values::*;
@@ -49,9 +51,18 @@ pub struct SceneFile {
     /// Input values → parameters.
     #[serde(default)]
     pub mappings: Vec<MappingFile>,
-    /// Thresholds on input values that fire named triggers.
+    /// Thresholds on input values that fire named triggers (and may send a command).
     #[serde(default)]
     pub triggers: Vec<TriggerFile>,
+    /// Cue lists, by name: `[[cues.picture]]` adds a cue to list `picture`. Several lists run at
+    /// once; each has its own playhead.
+    #[serde(default)]
+    pub cues: BTreeMap<String, Vec<CueFile>>,
+    /// The safe state of a panic; only in the main scene file.
+    pub panic: Option<PanicFile>,
+    /// Keys in a show window and the command each sends: `space = "go"`, `b = "back picture"`.
+    #[serde(default)]
+    pub keys: BTreeMap<String, String>,
     /// The audio stream: host, device, rate, channels, voices; only in the main scene file.
     pub audio: Option<AudioFile>,
     /// The speakers of the room, usually in a hardware/speakers/ file that the scene includes.
@@ -92,6 +103,9 @@ pub struct ShowFile {
     /// multiple of the periods of your animations to make the wrap seamless. Default 3600.
     #[schemars(with = "Option<f64>", range(min = 1, max = 86400))]
     pub time_wrap: Option<Spanned<f64>>,
+    /// Which writer of a parameter wins while a cue fade runs: `{ mapping = 1, cue = 2, direct = 3 }`
+    /// (the defaults). See scenes/README.md, "Who drives a parameter".
+    pub priority: Option<PriorityFile>,
 }
 
 /// `[params.NAME]`
@@ -116,6 +130,10 @@ pub struct ParamFile {
     /// When several mappings drive this parameter: `last` (default), `max` or `sum`.
     #[schemars(with = "Option<Combine>")]
     pub combine: Option<Spanned<Combine>>,
+    /// When mappings, cues and direct sets all drive it: `priority` (default; a running cue fade
+    /// holds it against lower-priority writers) or `htp` (the highest value wins).
+    #[schemars(with = "Option<WritersFile>")]
+    pub writers: Option<Spanned<WritersFile>>,
 }
 
 /// `[[layers]]`: what it draws is given by `shader`, `image` or `color`.

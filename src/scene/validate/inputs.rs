@@ -329,8 +329,13 @@ fn selector(
                 ["note"] => Selector::AnyNote,
                 ["bend"] => Selector::Bend,
                 ["program"] => Selector::Program,
+                ["program", n] if number(n, 127).is_some() => Selector::ProgramNumber(number(n, 127)?),
                 _ => {
-                    bad(cx, "not a MIDI value".into(), "use cc/0..127, cc14/0..31, note/0..127, note, bend or program");
+                    bad(
+                        cx,
+                        "not a MIDI value".into(),
+                        "use cc/0..127, cc14/0..31, note/0..127, note, bend, program or program/0..127",
+                    );
                     return None;
                 }
             }
@@ -476,21 +481,31 @@ fn trigger(
     declared: &[&str],
 ) -> Option<Trigger> {
     let name = named(cx, file, span, t.name.as_ref(), "trigger")?;
-    let (Some(from), Some(above)) = (&t.from, &t.above) else {
-        let missing = if t.from.is_none() { "from" } else { "above" };
+    let Some(from) = &t.from else {
         cx.err(
             file,
             span.clone(),
-            format!("trigger `{name}` has no `{missing}`"),
-            "a trigger needs from = \"input:...\" and above = threshold".to_string(),
+            format!("trigger `{name}` has no `from`"),
+            "a trigger needs from = \"input:...\" (and above = threshold, default 0.5)".to_string(),
         );
         return None;
     };
+    let action = match &t.action {
+        Some(text) => match crate::show::commands::parse(text.get_ref()) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                let hint = crate::show::commands::CommandError::FORMS.to_string();
+                cx.err(file, text.span(), format!("trigger `{name}`: {e}"), hint);
+                return None;
+            }
+        },
+        None => None,
+    };
     let (input, selector) = selector(cx, file, from, inputs, declared)?;
-    let a = *above.get_ref();
+    let a = t.above.as_ref().map(|a| *a.get_ref()).unwrap_or(0.5);
     let b = t.below.as_ref().map(|b| *b.get_ref()).unwrap_or(a);
     if !a.is_finite() || !b.is_finite() || b > a {
-        let at = t.below.as_ref().map(|b| b.span()).unwrap_or(above.span());
+        let at = t.below.as_ref().or(t.above.as_ref()).map(|b| b.span()).unwrap_or(from.span());
         cx.err(
             file,
             at,
@@ -506,5 +521,6 @@ fn trigger(
         above: a,
         below: b,
         edge: t.edge.as_ref().map(|e| *e.get_ref()).unwrap_or(Edge::Rising),
+        action,
     })
 }

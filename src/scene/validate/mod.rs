@@ -2,9 +2,11 @@
 //! resolved to ids; shaders are compiled and images decoded. All problems are collected.
 //! This file: the context, [show], [params.*]; layers.rs: [[layers]]; inputs.rs: [[inputs]],
 //! [[mappings]], [[triggers]]; outputs/: [[outputs]] (window, Art-Net, sACN) and [[fixtures]];
-//! audio/: [audio], [[speakers]], [[sounds]], [[synths]], [[buses]], [[analysis]].
+//! audio/: [audio], [[speakers]], [[sounds]], [[synths]], [[buses]], [[analysis]]; cues.rs:
+//! [[cues.*]], [panic], [keys] and the commands triggers send.
 
 mod audio;
+mod cues;
 mod inputs;
 mod layers;
 mod outputs;
@@ -105,6 +107,7 @@ pub fn validate(
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scene".into());
     let (mut name, mut canvas, mut fps, mut background) = (stem, [1280, 720], 60.0, [0.0, 0.0, 0.0, 1.0]);
     let mut time_wrap = DEFAULT_TIME_WRAP;
+    let mut priorities = crate::show::Priorities::default();
     if let Some(At { file, value: show, .. }) = &parsed.show {
         let file = *file;
         if let Some(n) = &show.name {
@@ -122,6 +125,14 @@ pub fn validate(
         if let Some(t) = &show.time_wrap {
             // Checked as f64: `ranged` hands back an f32, and 86400 s must stay exact.
             time_wrap = cx.ranged(file, t, "time_wrap", 1.0, 86400.0).map(|_| *t.get_ref()).unwrap_or(time_wrap);
+        }
+        if let Some(p) = &show.priority {
+            let mut get = |v: &Option<Spanned<i64>>, what: &str, default: u8| {
+                v.as_ref().and_then(|v| whole(&mut cx, file, v, what, 0, 255)).map_or(default, |v| v as u8)
+            };
+            priorities.mapping = get(&p.mapping, "priority of mappings", priorities.mapping);
+            priorities.cue = get(&p.cue, "priority of cues", priorities.cue);
+            priorities.direct = get(&p.direct, "priority of direct sets", priorities.direct);
         }
     }
 
@@ -174,6 +185,10 @@ pub fn validate(
             unit: p.unit.as_ref().map(|u| u.get_ref().clone()).unwrap_or_default(),
             smoothing,
             combine: p.combine.as_ref().map(|c| *c.get_ref()).unwrap_or_default(),
+            writers: match p.writers.as_ref().map(|w| *w.get_ref()) {
+                Some(super::file::WritersFile::Htp) => crate::show::WriterRule::Htp,
+                _ => crate::show::WriterRule::Priority,
+            },
         });
         param_at.push((file, pname.span()));
     }
@@ -189,6 +204,10 @@ pub fn validate(
     // [audio], [[speakers]], [[sounds]], [[synths]], [[buses]], [[analysis]]
     cx.context.clear();
     let audio = audio::check(&mut cx, &params, &triggers);
+
+    // [[cues.*]], [panic], [keys], and the commands triggers send
+    cx.context.clear();
+    let cues = cues::check(&mut cx, &params, &layers, &audio, &triggers);
 
     let mut files_read = parsed.files.clone();
     files_read.append(&mut cx.read);
@@ -220,6 +239,11 @@ pub fn validate(
         inputs,
         mappings,
         triggers,
+        cues: cues.lists,
+        default_list: cues.default_list,
+        panic: cues.panic,
+        keys: cues.keys,
+        priorities,
         files: files_read,
     })
 }

@@ -1,0 +1,320 @@
+//! Commands: every control action (cue GO / back / goto / stop, panic, reset, a direct parameter
+//! set), whatever sent it. They cross threads as input events (`EventKind::Command`) in the same
+//! bounded queues, so they are recorded in the input log and replayed on the offline clock like
+//! sensor events, and the show applies them once per tick in time order.
+//!
+//! One text form is used everywhere a command is written down: scene files (`[keys]`, a trigger's
+//! `do`), the input log and the show's log.
+//!
+//! ```text
+//! go              GO on the default list        go picture        GO on list `picture`
+//! back            the cue before the playhead   back picture
+//! goto dawn       that cue of the default list  goto picture/dawn that cue of list `picture`
+//! stop            stop every list's fades       stop picture      stop one list
+//! panic           everything to the safe state  reset             back to the scene's start
+//! set speed 0.5   a direct parameter set
+//! ```
+//!
+//! OSC, on any OSC input of the scene (see scenes/README.md, "Cues"):
+//!
+//! ```text
+//! /quai/cue/go [s:list]           /quai/cue/LIST/go
+//! /quai/cue/back [s:list]         /quai/cue/LIST/back
+//! /quai/cue/goto s:cue|list/cue   /quai/cue/LIST/goto s:cue
+//! /quai/cue/stop [s:list]         /quai/cue/LIST/stop
+//! /quai/panic                     /quai/reset
+//! /quai/param/NAME f:value
+//! ```
+//! A first argument of 0 on a GO-like address is a button being released and does nothing, so a
+//! TouchOSC push button (1 on press, 0 on release) fires once.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// One control action. Lists, cues and parameters are named, not numbered: a command is resolved
+/// against the scene that is running when it is applied (a reload may have renumbered them).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// `None`: the default list (the one named `main`, else the scene's first).
+    Go(Option<String>),
+    Back(Option<String>),
+    Goto {
+        list: Option<String>,
+        cue: String,
+    },
+    /// `None`: every list.
+    Stop(Option<String>),
+    Panic,
+    Reset,
+    Set {
+        param: String,
+        value: f32,
+    },
+}
+
+impl Command {
+    /// The word that names the operation (`go`, `back`, ...), for logs and counters.
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Command::Go(_) => "go",
+            Command::Back(_) => "back",
+            Command::Goto { .. } => "goto",
+            Command::Stop(_) => "stop",
+            Command::Panic => "panic",
+            Command::Reset => "reset",
+            Command::Set { .. } => "set",
+        }
+    }
+}
+
+impl fmt::Display for Command {
+    /// The text form (module doc); `parse` reads it back.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let list = |f: &mut fmt::Formatter<'_>, verb: &str, l: &Option<String>| match l {
+            Some(l) => write!(f, "{verb} {l}"),
+            None => f.write_str(verb),
+        };
+        match self {
+            Command::Go(l) => list(f, "go", l),
+            Command::Back(l) => list(f, "back", l),
+            Command::Stop(l) => list(f, "stop", l),
+            Command::Goto { list: Some(l), cue } => write!(f, "goto {l}/{cue}"),
+            Command::Goto { list: None, cue } => write!(f, "goto {cue}"),
+            Command::Panic => f.write_str("panic"),
+            Command::Reset => f.write_str("reset"),
+            Command::Set { param, value } => write!(f, "set {param} {value}"),
+        }
+    }
+}
+
+/// A command on its way to the show: when it was sent (show time) and who sent it
+/// (`osc phone`, `key space`, `trigger door`, `console`), for the log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Issued {
+    pub t: f64,
+    pub by: Arc<str>,
+    pub command: Command,
+}
+
+/// Why a command's text or OSC message is not a command.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CommandError {
+    #[error("`{0}` is not a command")]
+    Unknown(String),
+    #[error("`{text}`: {why}")]
+    Bad { text: String, why: String },
+}
+
+impl CommandError {
+    /// What to write instead, for hints.
+    pub const FORMS: &'static str =
+        "commands are: go [LIST], back [LIST], goto [LIST/]CUE, stop [LIST], panic, reset, set PARAM VALUE";
+
+    pub const OSC_FORMS: &'static str = "quai's OSC addresses are /quai/cue/go, /quai/cue/back, /quai/cue/goto s:CUE, \
+                                         /quai/cue/stop, /quai/cue/LIST/go (and back, goto, stop), /quai/panic, \
+                                         /quai/reset and /quai/param/NAME f:VALUE";
+}
+
+/// A list or cue name as commands and OSC addresses carry it: letters, digits, `_`, `-` and `.`
+/// (cue numbers like `2.5` are names too).
+pub fn is_name(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+/// Reads the text form (module doc).
+pub fn parse(text: &str) -> Result<Command, CommandError> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let bad = |why: &str| CommandError::Bad { text: text.trim().to_string(), why: why.to_string() };
+    let name = |w: &str| {
+        if is_name(w) {
+            Ok(w.to_string())
+        } else {
+            Err(bad(&format!("`{w}` is not a list or cue name (letters, digits, _ - .)")))
+        }
+    };
+    let opt_list = |rest: &[&str]| -> Result<Option<String>, CommandError> {
+        match rest {
+            [] => Ok(None),
+            [l] => name(l).map(Some),
+            _ => Err(bad("takes at most one list name")),
+        }
+    };
+    match words.as_slice() {
+        ["go", rest @ ..] => opt_list(rest).map(Command::Go),
+        ["back", rest @ ..] => opt_list(rest).map(Command::Back),
+        ["stop", rest @ ..] => opt_list(rest).map(Command::Stop),
+        ["goto", target] => goto_target(target).ok_or_else(|| bad("write goto CUE or goto LIST/CUE")),
+        ["goto", ..] => Err(bad("write goto CUE or goto LIST/CUE")),
+        ["panic"] => Ok(Command::Panic),
+        ["reset"] => Ok(Command::Reset),
+        ["panic" | "reset", ..] => Err(bad("takes no arguments")),
+        ["set", param, value] => {
+            let value: f32 =
+                value.parse().ok().filter(|v: &f32| v.is_finite()).ok_or_else(|| bad("the value must be a number"))?;
+            Ok(Command::Set { param: name(param)?, value })
+        }
+        ["set", ..] => Err(bad("write set PARAM VALUE")),
+        _ => Err(CommandError::Unknown(text.trim().to_string())),
+    }
+}
+
+/// `CUE` or `LIST/CUE`.
+fn goto_target(target: &str) -> Option<Command> {
+    match target.split_once('/') {
+        Some((l, c)) if is_name(l) && is_name(c) => Some(Command::Goto { list: Some(l.into()), cue: c.into() }),
+        None if is_name(target) => Some(Command::Goto { list: None, cue: target.into() }),
+        _ => None,
+    }
+}
+
+/// What an OSC message means to the command layer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FromOsc {
+    /// Not under `/quai/`: for the scene's mappings.
+    NotOurs,
+    /// A button released (first argument 0 on a GO-like address): nothing to do.
+    Release,
+    /// Addressed to quai's calibration (`/quai/calibrate/...`), handled by `--calibrate-osc`.
+    Calibrate,
+    Command(Command),
+}
+
+/// Reads an OSC message as a command (module doc). `first` is the first argument as a number
+/// (`None` when there is none or it is not a number); `text` its string, if it is one.
+pub fn from_osc(addr: &str, first: Option<f64>, text: Option<&str>) -> Result<FromOsc, CommandError> {
+    let Some(rest) = addr.strip_prefix("/quai/") else {
+        return if addr == "/quai" { Err(CommandError::Unknown(addr.into())) } else { Ok(FromOsc::NotOurs) };
+    };
+    let parts: Vec<&str> = rest.split('/').collect();
+    let bad = |why: &str| CommandError::Bad { text: addr.to_string(), why: why.to_string() };
+    // A push button sends 1 on press and 0 on release: only the press counts.
+    let released = first.is_some_and(|v| v <= 0.0) && text.is_none();
+    let list_arg = || {
+        text.filter(|s| !s.is_empty())
+            .map(|s| if is_name(s) { Ok(s.to_string()) } else { Err(bad(&format!("`{s}` is not a list name"))) })
+            .transpose()
+    };
+    let button = |cmd: Command| if released { FromOsc::Release } else { FromOsc::Command(cmd) };
+    let cmd = match parts.as_slice() {
+        ["calibrate", ..] => FromOsc::Calibrate,
+        ["cue", "go"] => button(Command::Go(list_arg()?)),
+        ["cue", "back"] => button(Command::Back(list_arg()?)),
+        ["cue", "stop"] => button(Command::Stop(list_arg()?)),
+        ["cue", "goto"] => match text {
+            Some(t) => FromOsc::Command(goto_target(t).ok_or_else(|| bad("send s:CUE or s:LIST/CUE"))?),
+            None => return Err(bad("needs the cue as a string argument: s:CUE or s:LIST/CUE")),
+        },
+        ["cue", list, op] if is_name(list) => {
+            let list = Some(list.to_string());
+            match *op {
+                "go" => button(Command::Go(list)),
+                "back" => button(Command::Back(list)),
+                "stop" => button(Command::Stop(list)),
+                "goto" => match text {
+                    Some(c) if is_name(c) => FromOsc::Command(Command::Goto { list, cue: c.into() }),
+                    _ => return Err(bad("needs the cue name as a string argument")),
+                },
+                _ => return Err(CommandError::Unknown(addr.into())),
+            }
+        }
+        ["panic"] => button(Command::Panic),
+        ["reset"] => button(Command::Reset),
+        ["param", name] if is_name(name) => match first {
+            Some(v) if v.is_finite() => FromOsc::Command(Command::Set { param: name.to_string(), value: v as f32 }),
+            _ => return Err(bad("needs the value as a number argument, e.g. f:0.5")),
+        },
+        _ => return Err(CommandError::Unknown(addr.into())),
+    };
+    Ok(cmd)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn go(l: Option<&str>) -> Command {
+        Command::Go(l.map(String::from))
+    }
+
+    #[test]
+    fn text_form_round_trips() {
+        let all = [
+            go(None),
+            go(Some("picture")),
+            Command::Back(Some("sound".into())),
+            Command::Goto { list: None, cue: "2.5".into() },
+            Command::Goto { list: Some("picture".into()), cue: "dawn".into() },
+            Command::Stop(None),
+            Command::Panic,
+            Command::Reset,
+            Command::Set { param: "speed".into(), value: 0.25 },
+        ];
+        for c in all {
+            assert_eq!(parse(&c.to_string()), Ok(c.clone()), "{c}");
+        }
+        assert_eq!(parse("  go   picture "), Ok(go(Some("picture"))));
+    }
+
+    #[test]
+    fn bad_text_says_why() {
+        for (text, why) in [
+            ("jump", None),
+            ("go a b", Some("at most one list")),
+            ("goto", Some("goto CUE")),
+            ("goto a/b/c", Some("goto CUE")),
+            ("set speed fast", Some("must be a number")),
+            ("set speed inf", Some("must be a number")),
+            ("panic now", Some("no arguments")),
+            ("go pic ture!", Some("at most one")),
+            ("go ture!", Some("not a list or cue name")),
+        ] {
+            match (parse(text), why) {
+                (Err(CommandError::Unknown(t)), None) => assert_eq!(t, text),
+                (Err(CommandError::Bad { why: got, .. }), Some(want)) => assert!(got.contains(want), "{text}: {got}"),
+                (other, _) => panic!("{text}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn osc_addresses() {
+        let c = |addr: &str, first: Option<f64>, text: Option<&str>| from_osc(addr, first, text);
+        assert_eq!(c("/sensor/x", Some(1.0), None), Ok(FromOsc::NotOurs));
+        assert_eq!(c("/quai/cue/go", None, None), Ok(FromOsc::Command(go(None))));
+        assert_eq!(c("/quai/cue/go", Some(1.0), None), Ok(FromOsc::Command(go(None))));
+        assert_eq!(c("/quai/cue/go", Some(0.0), None), Ok(FromOsc::Release));
+        assert_eq!(c("/quai/cue/go", None, Some("sound")), Ok(FromOsc::Command(go(Some("sound")))));
+        assert_eq!(c("/quai/cue/picture/go", Some(1.0), None), Ok(FromOsc::Command(go(Some("picture")))));
+        assert_eq!(
+            c("/quai/cue/picture/back", None, None),
+            Ok(FromOsc::Command(Command::Back(Some("picture".into()))))
+        );
+        assert_eq!(
+            c("/quai/cue/goto", None, Some("picture/dawn")),
+            Ok(FromOsc::Command(Command::Goto { list: Some("picture".into()), cue: "dawn".into() }))
+        );
+        assert_eq!(
+            c("/quai/cue/picture/goto", None, Some("dawn")),
+            Ok(FromOsc::Command(Command::Goto { list: Some("picture".into()), cue: "dawn".into() }))
+        );
+        assert_eq!(c("/quai/panic", None, None), Ok(FromOsc::Command(Command::Panic)));
+        assert_eq!(c("/quai/panic", Some(0.0), None), Ok(FromOsc::Release));
+        assert_eq!(
+            c("/quai/param/speed", Some(0.5), None),
+            Ok(FromOsc::Command(Command::Set { param: "speed".into(), value: 0.5 }))
+        );
+        // A fader at 0 is a value, not a release.
+        assert_eq!(
+            c("/quai/param/speed", Some(0.0), None),
+            Ok(FromOsc::Command(Command::Set { param: "speed".into(), value: 0.0 }))
+        );
+        assert_eq!(c("/quai/calibrate/left/corner/0", Some(1.0), None), Ok(FromOsc::Calibrate));
+        for bad in ["/quai/cue/jump", "/quai/cue/picture/jump", "/quai/nothing", "/quai/cue"] {
+            assert!(matches!(c(bad, None, None), Err(CommandError::Unknown(_))), "{bad}");
+        }
+        assert!(matches!(c("/quai/param/speed", None, None), Err(CommandError::Bad { .. })));
+        assert!(matches!(c("/quai/param/speed", None, Some("fast")), Err(CommandError::Bad { .. })));
+        assert!(matches!(c("/quai/cue/goto", Some(1.0), None), Err(CommandError::Bad { .. })));
+        assert!(matches!(c("/quai/cue/go", None, Some("no good")), Err(CommandError::Bad { .. })));
+    }
+}

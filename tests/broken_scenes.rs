@@ -259,6 +259,49 @@ broken_scenes! {
     trigger_below_above: "trigger_below_above.toml" => [
         at("trigger_below_above.toml", 10, 9, "below (400) must not be above").hint("hysteresis"),
     ];
+    // ---- cues, keys and the commands triggers send ----------------------------------------------
+
+    /// Case `cue_jump_missing`: a jump to a misspelt cue, at the `jump` value, with "did you mean".
+    cue_jump_missing: "cue_jump_missing.toml" => [
+        at("cue_jump_missing.toml", 8, 8, "jumps to `outr`, which is not a cue in this list")
+            .hint("did you mean `outro`?"),
+    ];
+    /// Case `cue_zero_time_loop`: two cues that start each other with no time between.
+    cue_zero_time_loop: "cue_zero_time_loop.toml" => [
+        at("cue_zero_time_loop.toml", 5, 8, "cues `a` → `b` follow each other with no fade or delay time")
+            .hint("`after` time"),
+    ];
+    /// Case `cue_unknown_param`: a cue sets a misspelt parameter.
+    cue_unknown_param: "cue_unknown_param.toml" => [
+        at("cue_unknown_param.toml", 7, 9, "cue `main/1`: no parameter named `brigthness`")
+            .hint("did you mean `brightness`?"),
+    ];
+    /// Case `cue_value_out_of_range`: a target past the parameter's range, an opacity past 1.
+    cue_value_out_of_range: "cue_value_out_of_range.toml" => [
+        at("cue_value_out_of_range.toml", 11, 17, "`level` 3 is out of range in cue `main/1`")
+            .hint("between 0 and 1"),
+        at("cue_value_out_of_range.toml", 12, 20, "opacity of `wash` 1.5 is out of range in cue `main/1`"),
+    ];
+    /// Case `cue_duplicate_name`: two cues of one list share a name (another list may reuse it).
+    cue_duplicate_name: "cue_duplicate_name.toml" => [
+        at("cue_duplicate_name.toml", 12, 8, "cue list `main`: two cues are named `1`")
+            .hint("cue_duplicate_name.toml:5:8"),
+    ];
+    /// Case `cue_follow_and_after`: a cue cannot both follow its fade and continue after a delay.
+    cue_follow_and_after: "cue_follow_and_after.toml" => [
+        at("cue_follow_and_after.toml", 8, 10, "has both `follow` and `after`"),
+    ];
+    /// Case `keys_bad`: a key name that is no key, a command that is none, a missing cue.
+    keys_bad: "keys_bad.toml" => [
+        at("keys_bad.toml", 10, 1, "`shift-x` is not a key name").hint("f1..f12"),
+        at("keys_bad.toml", 11, 5, "key `b`: `jump` is not a command").hint("goto [LIST/]CUE"),
+        at("keys_bad.toml", 12, 5, "key `g`: no cue `intor` in list `main`").hint("did you mean `intro`?"),
+    ];
+    /// Case `trigger_unknown_list`: a trigger's `do` names a misspelt cue list.
+    trigger_unknown_list: "trigger_unknown_list.toml" => [
+        at("trigger_unknown_list.toml", 12, 6, "trigger `button`: no cue list named `pictures`")
+            .hint("did you mean `picture`?"),
+    ];
     /// Case `csv_without_columns`: protocol = "csv" needs the column names.
     csv_without_columns: "csv_without_columns.toml" => [
         at("csv_without_columns.toml", 5, 12, "csv needs `columns`").hint("columns = ["),

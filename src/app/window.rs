@@ -430,11 +430,68 @@ impl App {
         }
     }
 
+    fn key_bound(&self, name: &str) -> bool {
+        self.show.as_ref().is_some_and(|s| s.scene().keys.iter().any(|b| b.key == name))
+    }
+
+    /// A key the scene's `[keys]` binds: its command goes to the show's command queue, stamped
+    /// now, and is applied (and recorded) at the next tick like every other command.
+    fn key_command(&self, name: &str) {
+        let Some(show) = &self.show else { return };
+        let Some(binding) = show.scene().keys.iter().find(|b| b.key == name) else { return };
+        let event = crate::input::event::InputEvent {
+            t: show.origin().now(),
+            input: Arc::from(format!("key {name}")),
+            kind: crate::input::event::EventKind::Command(binding.command.clone()),
+        };
+        show.inputs.command_queue().push(event);
+    }
+
     fn calibrate(&self, op: CalOp) {
         if let Some(c) = &self.control {
             let _ = c.send(Command::Calibrate(op));
         }
     }
+}
+
+/// The `[keys]` name of a key: `space`, `enter`, `left`, `f5`, or the character typed, lower case.
+pub fn key_name(key: &Key) -> Option<String> {
+    let named = match key {
+        Key::Character(c) => return Some(c.to_lowercase()),
+        Key::Named(n) => n,
+        _ => return None,
+    };
+    let name = match named {
+        NamedKey::Space => "space",
+        NamedKey::Enter => "enter",
+        NamedKey::Tab => "tab",
+        NamedKey::Backspace => "backspace",
+        NamedKey::Escape => "escape",
+        NamedKey::ArrowUp => "up",
+        NamedKey::ArrowDown => "down",
+        NamedKey::ArrowLeft => "left",
+        NamedKey::ArrowRight => "right",
+        NamedKey::Home => "home",
+        NamedKey::End => "end",
+        NamedKey::PageUp => "pageup",
+        NamedKey::PageDown => "pagedown",
+        NamedKey::Insert => "insert",
+        NamedKey::Delete => "delete",
+        NamedKey::F1 => "f1",
+        NamedKey::F2 => "f2",
+        NamedKey::F3 => "f3",
+        NamedKey::F4 => "f4",
+        NamedKey::F5 => "f5",
+        NamedKey::F6 => "f6",
+        NamedKey::F7 => "f7",
+        NamedKey::F8 => "f8",
+        NamedKey::F9 => "f9",
+        NamedKey::F10 => "f10",
+        NamedKey::F11 => "f11",
+        NamedKey::F12 => "f12",
+        _ => return None,
+    };
+    Some(name.to_string())
 }
 
 /// The calibration move a key stands for (with `--calibrate`).
@@ -490,10 +547,16 @@ impl ApplicationHandler for App {
                 );
                 self.detach(k, false);
             }
+            // Ctrl+Q always quits; Esc quits unless the scene's [keys] gives it a command (QLab's
+            // Esc is panic, and a performer's reflex must not end the show).
+            WindowEvent::KeyboardInput {
+                event: KeyEvent { logical_key: Key::Character(c), state: ElementState::Pressed, .. },
+                ..
+            } if self.modifiers.control_key() && c.eq_ignore_ascii_case("q") => el.exit(),
             WindowEvent::KeyboardInput {
                 event: KeyEvent { logical_key: Key::Named(NamedKey::Escape), state: ElementState::Pressed, .. },
                 ..
-            } => el.exit(),
+            } if !self.key_bound("escape") => el.exit(),
             // Not the synthetic presses winit makes up for keys held when a window gains focus.
             WindowEvent::KeyboardInput {
                 event: KeyEvent { logical_key, state: ElementState::Pressed, .. },
@@ -504,6 +567,15 @@ impl ApplicationHandler for App {
                 // moves them there; O cycles them).
                 if let Some(op) = calibration_key(&logical_key, self.modifiers) {
                     self.calibrate(op);
+                }
+            }
+            WindowEvent::KeyboardInput {
+                event: KeyEvent { logical_key, state: ElementState::Pressed, repeat: false, .. },
+                is_synthetic: false,
+                ..
+            } => {
+                if let Some(name) = key_name(&logical_key) {
+                    self.key_command(&name);
                 }
             }
             WindowEvent::ModifiersChanged(m) => self.modifiers = m.state(),

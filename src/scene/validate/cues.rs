@@ -22,6 +22,9 @@ pub(super) struct Checked {
     pub keys: Vec<KeyBinding>,
 }
 
+/// Where a cue's name and its `jump` were written.
+type CueAt = (FileId, Range<usize>, Option<Range<usize>>);
+
 /// Longest fade or auto-continue delay: a day.
 const MAX_TIME: f64 = 86400.0;
 
@@ -34,8 +37,9 @@ pub(super) fn check(
 ) -> Checked {
     let parsed = cx.parsed;
     let mut lists: Vec<CueList> = Vec::new();
-    // Where each cue was written, by (list, cue index), for errors found across cues.
-    let mut at: Vec<Vec<(FileId, Range<usize>)>> = Vec::new();
+    // Where each cue's name and `jump` were written, by (list, cue index), for errors found
+    // across cues.
+    let mut at: Vec<Vec<CueAt>> = Vec::new();
     for At { file, span, value: (list_name, cue), .. } in &parsed.cues {
         let file = *file;
         let ln = list_name.get_ref();
@@ -55,9 +59,11 @@ pub(super) fn check(
                 lists.len() - 1
             }
         };
-        let Some(c) = check_cue(cx, file, span, ln, cue, params, layers, audio) else { continue };
+        let c = check_cue(cx, file, span, ln, cue, params, layers, audio);
+        cx.context.clear();
+        let Some(c) = c else { continue };
         if let Some(first) = lists[li].cues.iter().position(|o| o.name == c.name) {
-            let (ff, fs) = at[li][first].clone();
+            let (ff, fs, _) = at[li][first].clone();
             let (l, col) = parsed.sources[ff].line_col(fs.start);
             let name_span = cue.name.as_ref().map(|n| n.span()).unwrap_or(span.clone());
             cx.err(
@@ -72,7 +78,8 @@ pub(super) fn check(
             continue;
         }
         lists[li].cues.push(c);
-        at[li].push((file, cue.name.as_ref().map(|n| n.span()).unwrap_or(span.clone())));
+        let name_span = cue.name.as_ref().map(|n| n.span()).unwrap_or(span.clone());
+        at[li].push((file, name_span, cue.jump.as_ref().map(|j| j.span())));
     }
     // Jumps and zero-time loops: the engine's own checks, reported at the cue that starts them.
     if let Err(e) = CueEngine::new(lists.clone()) {
@@ -81,25 +88,27 @@ pub(super) fn check(
             one => vec![one],
         };
         for e in all {
-            let (list, cue, hint) = match &e {
+            let (list, cue, hint, at_jump) = match &e {
                 CueError::UnknownJump { list, cue, target } => {
                     let li = lists.iter().position(|l| &l.name == list);
                     let names = li.map(|i| lists[i].cues.iter().map(|c| c.name.as_str()).collect::<Vec<_>>());
                     let hint = names
                         .and_then(|n| did_you_mean(target, n))
                         .unwrap_or_else(|| format!("`jump` names a cue of list `{list}`"));
-                    (list, cue.clone(), hint)
+                    (list, cue.clone(), hint, true)
                 }
                 CueError::ZeroTimeLoop { list, cues } => (
                     list,
                     cues.first().cloned().unwrap_or_default(),
                     "give one of these cues a fade or an `after` time, or end the loop with a cue that waits".into(),
+                    false,
                 ),
                 _ => continue, // numbers and duplicate names are checked above, with their spans
             };
             let Some(li) = lists.iter().position(|l| &l.name == list) else { continue };
             let Some(ci) = lists[li].cues.iter().position(|c| c.name == cue) else { continue };
-            let (file, span) = at[li][ci].clone();
+            let (file, name, jump) = at[li][ci].clone();
+            let span = if at_jump { jump.unwrap_or(name) } else { name };
             cx.err(file, span, e.to_string(), hint);
         }
     }
@@ -110,7 +119,9 @@ pub(super) fn check(
             let file = *file;
             let within =
                 value.within.as_ref().and_then(|w| cx.ranged(file, w, "panic `within`", 0.0, 60.0)).unwrap_or(1.0);
+            cx.context = " in [panic]".into();
             let set = param_targets(cx, file, &value.set, params, "[panic]");
+            cx.context.clear();
             Panic { within: f64::from(within), set }
         }
         None => Panic::default(),
@@ -176,11 +187,12 @@ fn check_cue(
         return None;
     }
     let what = format!("cue `{list}/{n}`");
-    let fade = c
-        .fade
-        .as_ref()
-        .and_then(|f| cx.ranged(file, f, &format!("fade of {what}"), 0.0, MAX_TIME))
-        .map_or(0.0, |_| c.fade.as_ref().map_or(0.0, |f| *f.get_ref()));
+    // Range errors say which cue (the caller clears it).
+    cx.context = format!(" in {what}");
+    let fade = match &c.fade {
+        Some(f) => cx.ranged(file, f, "fade", 0.0, MAX_TIME).map_or(0.0, |_| *f.get_ref()),
+        None => 0.0,
+    };
     let easing = match c.easing.as_ref().map(|e| *e.get_ref()).unwrap_or_default() {
         EasingFile::Linear => Easing::Linear,
         EasingFile::EaseIn => Easing::EaseIn,
@@ -256,7 +268,7 @@ fn check_cue(
         );
     }
     if let Some(a) = &c.after {
-        cx.ranged(file, a, &format!("`after` of {what}"), 0.0, MAX_TIME);
+        cx.ranged(file, a, "`after`", 0.0, MAX_TIME);
     }
     let follow = if let (Some(j), Some(a)) = (&c.jump, &c.after) {
         Follow::JumpAfter(j.get_ref().clone(), *a.get_ref())
@@ -290,9 +302,7 @@ fn param_targets(
             continue;
         };
         let p = &params[i];
-        if let Some(v) =
-            cx.ranged(file, v, &format!("{what}: value of `{}`", p.name), f64::from(p.min), f64::from(p.max))
-        {
+        if let Some(v) = cx.ranged(file, v, &format!("`{}`", p.name), f64::from(p.min), f64::from(p.max)) {
             out.push((ParamId(i), v));
         }
     }

@@ -86,14 +86,15 @@ fn check_reports_what_is_wrong() {
     assert!(matches!(check_pattern("/[z-a]"), Err(PatternError::BackwardRange { from: 'z', to: 'a', .. })));
 }
 
-/// Many stars against a long near-miss: exponential backtracking would hang here.
+/// Many stars against a long near-miss: exponential backtracking would never finish here (the
+/// test would hang); the linear matcher does it in well under a second. No timed assertion: a
+/// loaded CI machine must not fail it.
 #[test]
 fn many_stars_stay_cheap() {
-    let pattern = format!("/{}b", "*a".repeat(2_000));
-    let address = format!("/{}", "a".repeat(20_000));
-    let start = std::time::Instant::now();
+    let pattern = format!("/{}b", "*a".repeat(300));
+    let address = format!("/{}", "a".repeat(3_000));
     assert!(!matches(&pattern, &address));
-    assert!(start.elapsed().as_secs_f64() < 5.0, "took {:?}", start.elapsed());
+    assert!(matches(&pattern, &format!("{address}b")), "and the near-miss made whole matches");
 }
 
 proptest! {

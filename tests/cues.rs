@@ -439,3 +439,43 @@ fn a_key_in_the_window_fires_go() {
     let frames = (t * 20.0) as u32 + 3;
     assert_eq!(replay_last(tmp.path(), &scene, frames), [255, 255, 255, 255], "{rec}");
 }
+
+/// OSC learn as a performer does it from a tablet: `/quai/learn s:level`, then a fader moved; the
+/// mapping is written into the scene file (the rest of it unchanged), hot reload loads it, and the
+/// fader drives `level` from then on. The same with a command: `/quai/learn s:go` and a button.
+#[test]
+fn learn_binds_the_next_control_moved_and_writes_it_into_the_scene() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let port = free_udp_port();
+    let scene = live_scene(tmp.path(), &format!("[[inputs]]\nname = \"tablet\"\nosc = \"{port}\""), "");
+    let before = std::fs::read_to_string(&scene).expect("scene");
+    let mut quai = quai_run(tmp.path(), &scene, "12");
+    let log = tmp.path().join("quai.log");
+    wait_log(&log, "listening on", 1, Duration::from_secs(20));
+    oscsend(port, &["/quai/learn", "s", "level"]);
+    wait_log(&log, "learn armed by osc tablet", 1, Duration::from_secs(10));
+    oscsend(port, &["/fader/3", "f", "0.2"]);
+    wait_log(
+        &log,
+        "learned mapping tablet:/fader/3 → level (armed by osc tablet), written to",
+        1,
+        Duration::from_secs(10),
+    );
+    wait_log(&log, "scene reloaded", 1, Duration::from_secs(10));
+    oscsend(port, &["/quai/learn", "s", "go"]);
+    wait_log(&log, "learn armed by osc tablet", 2, Duration::from_secs(10));
+    oscsend(port, &["/button/1", "f", "1.0"]);
+    wait_log(&log, "learned trigger `learned_1`: tablet:/button/1 → \"go\"", 1, Duration::from_secs(10));
+    wait_log(&log, "scene reloaded", 2, Duration::from_secs(10));
+    oscsend(port, &["/fader/3", "f", "1.0"]);
+    oscsend(port, &["/button/1", "f", "0.0"]);
+    oscsend(port, &["/button/1", "f", "1.0"]);
+    wait_log(&log, "started by trigger learned_1", 1, Duration::from_secs(10));
+    let text = wait_exit(&mut quai, &log, Duration::from_secs(30));
+    let after = std::fs::read_to_string(&scene).expect("scene");
+    assert!(after.starts_with(&before), "the scene before the learned entries is unchanged:\n{after}");
+    assert!(after.contains("[[mappings]]\nfrom = \"tablet:/fader/3\"\nto = \"level\""), "{after}");
+    assert!(after.contains("[[triggers]]\nname = \"learned_1\"\nfrom = \"tablet:/button/1\"\ndo = \"go\""), "{after}");
+    // Cue 1 shows the wash; the learned fader drives level to 1: red.
+    assert_eq!(pixel(&tmp.path().join("last.png")), [255, 0, 0, 255], "{text}");
+}

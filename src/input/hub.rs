@@ -44,6 +44,13 @@ pub struct InputHub {
     /// OSC under `/quai/` that is not a command: counted, logged at most once a second.
     pub bad_commands: u64,
     bad_logged: Option<(f64, u64)>,
+    /// Armed learn: what to bind the next control moved to, and who armed it.
+    learning: Option<(commands::Learn, Arc<str>)>,
+    /// Where learned bindings are written (the main scene file, when the show is live).
+    learn_into: Option<std::path::PathBuf>,
+    trigger_names: Vec<String>,
+    /// Bindings learned so far (written or, offline, only logged).
+    pub learned: Vec<super::learn::Learned>,
     /// Events delivered since the start, and triggers fired.
     pub delivered: u64,
     pub triggers_fired: u64,
@@ -70,6 +77,10 @@ impl InputHub {
             issued: Vec::new(),
             bad_commands: 0,
             bad_logged: None,
+            learning: None,
+            learn_into: None,
+            trigger_names: scene.triggers.iter().map(|t| t.name.clone()).collect(),
+            learned: Vec::new(),
             delivered: 0,
             triggers_fired: 0,
         }
@@ -90,6 +101,7 @@ impl InputHub {
     /// unplugged) is reported and keeps retrying on its own thread; the show starts regardless.
     pub fn live(scene: &Scene, clock: ShowClock) -> Self {
         let mut hub = Self::idle(scene);
+        hub.learn_into = Some(scene.path.clone());
         hub.start_sources(clock);
         hub
     }
@@ -124,6 +136,9 @@ impl InputHub {
         next.recorder = self.recorder.take();
         next.commands = self.commands.clone();
         next.bad_commands = self.bad_commands;
+        next.learn_into = self.learn_into.take().map(|_| scene.path.clone());
+        next.learning = self.learning.take();
+        next.learned = std::mem::take(&mut self.learned);
         next.pending = std::mem::take(&mut self.pending);
         self.collect_started();
         let mut sources = std::mem::take(&mut self.sources);
@@ -202,7 +217,8 @@ impl InputHub {
     /// OSC `/quai/...`, triggers' `do`) are added to `commands`, in time order.
     pub fn step(&mut self, now: f64, params: &mut ParamStore, commands: &mut Vec<Issued>) -> Vec<&str> {
         self.collect_started();
-        let batch = &mut self.batch;
+        let mut taken = std::mem::take(&mut self.batch);
+        let batch = &mut taken;
         batch.clear();
         for q in self.queues.iter().chain(std::iter::once(&self.commands)) {
             q.drain(|e| batch.push(e));
@@ -230,7 +246,14 @@ impl InputHub {
         self.fired.clear();
         self.issued.clear();
         for e in batch.iter() {
+            if self.learning.is_some() {
+                self.learn_from(e);
+            }
             match &e.kind {
+                EventKind::Command(Command::Learn(l)) => {
+                    self.arm(l.clone(), e.input.clone());
+                    continue;
+                }
                 EventKind::Command(c) => {
                     self.issued.push(Issued { t: e.t, by: e.input.clone(), command: c.clone() });
                     continue;
@@ -242,6 +265,7 @@ impl InputHub {
                         _ => None,
                     };
                     match commands::from_osc(addr, first, text) {
+                        Ok(FromOsc::Command(Command::Learn(l))) => self.arm(l, Arc::from(format!("osc {}", e.input))),
                         Ok(FromOsc::Command(command)) => {
                             let by = Arc::from(format!("osc {}", e.input));
                             self.issued.push(Issued { t: e.t, by, command });
@@ -273,19 +297,73 @@ impl InputHub {
             }
             let before = self.fired.len();
             self.mapper.event(e, &mut self.fired);
-            for &i in &self.fired[before..] {
-                if let Some(Some(command)) = self.actions.get(i) {
-                    let by = Arc::from(format!("trigger {}", self.mapper.trigger_name(i)));
-                    self.issued.push(Issued { t: e.t, by, command: command.clone() });
+            for k in before..self.fired.len() {
+                let i = self.fired[k];
+                match self.actions.get(i) {
+                    Some(Some(Command::Learn(l))) => {
+                        let by = Arc::from(format!("trigger {}", self.mapper.trigger_name(i)));
+                        self.learning = None; // the trigger's own control must not be learned
+                        self.arm(l.clone(), by);
+                    }
+                    Some(Some(command)) => {
+                        let by = Arc::from(format!("trigger {}", self.mapper.trigger_name(i)));
+                        self.issued.push(Issued { t: e.t, by, command: command.clone() });
+                    }
+                    _ => {}
                 }
             }
         }
         self.delivered += batch.len() as u64;
+        self.batch = taken;
         self.triggers_fired += self.fired.len() as u64;
         self.mapper.apply(params);
         self.feedback(params);
         commands.append(&mut self.issued);
         self.fired.iter().map(|&i| self.mapper.trigger_name(i)).collect()
+    }
+
+    fn arm(&mut self, learn: commands::Learn, by: Arc<str>) {
+        match learn {
+            commands::Learn::Cancel => {
+                if self.learning.take().is_some() {
+                    tracing::info!("learn cancelled by {by}");
+                }
+            }
+            l => {
+                let what = match &l {
+                    commands::Learn::Param(p) => format!("parameter `{p}`"),
+                    commands::Learn::Command(c) => format!("command \"{c}\""),
+                    commands::Learn::Cancel => unreachable!(),
+                };
+                tracing::info!("learn armed by {by}: move a control on a MIDI or OSC input to bind it to {what}");
+                self.learning = Some((l, by));
+            }
+        }
+    }
+
+    /// With learn armed: the first control moved becomes the binding, written into the scene file
+    /// (off the render thread) when the show is live; hot reload then loads it.
+    fn learn_from(&mut self, e: &InputEvent) {
+        let Some((learn, _)) = &self.learning else { return };
+        let taken: Vec<&str> = self.trigger_names.iter().map(String::as_str).collect();
+        let Some(learned) = super::learn::binding(learn, e, &taken) else { return };
+        let Some((_, by)) = self.learning.take() else { return };
+        if let super::learn::Learned::Trigger { name, .. } = &learned {
+            self.trigger_names.push(name.clone());
+        }
+        self.learned.push(learned.clone());
+        let Some(path) = self.learn_into.clone() else {
+            tracing::info!("learned {learned} (armed by {by}); not written: this show is not live");
+            return;
+        };
+        let write = move || match super::learn::save(&path, &learned) {
+            Ok(true) => tracing::info!("learned {learned} (armed by {by}), written to {}", path.display()),
+            Ok(false) => tracing::info!("learned {learned}: {} already has it", path.display()),
+            Err(e) => tracing::error!("learned {learned}, but {e}; the show goes on without it"),
+        };
+        if let Err(e) = std::thread::Builder::new().name("quai-learn".into()).spawn(write) {
+            tracing::error!("cannot start a thread to write the learned binding: {e}");
+        }
     }
 
     /// Tell controllers about parameters that changed: each mapping from an input with feedback

@@ -7,10 +7,12 @@
 //! - [`sources`]: starting a scene's inputs;
 //! - [`mapping`]: events → parameter values and triggers (pure, the same live and replayed);
 //! - [`hub`]: what the frame loop calls once per frame;
+//! - [`learn`]: MIDI / OSC learn, written into the scene file;
 //! - [`log`]: the JSON-lines input log (record / replay).
 
 pub mod event;
 pub mod hub;
+pub mod learn;
 pub mod log;
 pub mod mapping;
 pub mod midi;

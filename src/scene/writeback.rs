@@ -110,7 +110,8 @@ pub fn save_warp(path: &Path, output: &str, warp: &Warp) -> Result<(), WriteBack
     replace_file(path, &new).map_err(io_error("cannot write it"))
 }
 
-fn replace_file(path: &Path, text: &str) -> io::Result<()> {
+/// Replaces the file at `path` with `text` atomically (a temporary beside it, synced, renamed over).
+pub(crate) fn replace_file(path: &Path, text: &str) -> io::Result<()> {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(".tmp");
     let tmp = path.with_file_name(name);

@@ -13,6 +13,9 @@
 //! stop            stop every list's fades       stop picture      stop one list
 //! panic           everything to the safe state  reset             back to the scene's start
 //! set speed 0.5   a direct parameter set
+//! learn speed     bind the next control moved to `speed` (a mapping, written into the scene)
+//! learn go sound  bind the next control moved to `go sound` (a trigger, written into the scene)
+//! learn cancel
 //! ```
 //!
 //! OSC, on any OSC input of the scene (see scenes/README.md, "Cues"):
@@ -24,6 +27,7 @@
 //! /quai/cue/stop [s:list]         /quai/cue/LIST/stop
 //! /quai/panic                     /quai/reset
 //! /quai/param/NAME f:value
+//! /quai/learn s:PARAM|COMMAND     /quai/learn/cancel
 //! ```
 //! A first argument of 0 on a GO-like address is a button being released and does nothing, so a
 //! TouchOSC push button (1 on press, 0 on release) fires once.
@@ -50,6 +54,20 @@ pub enum Command {
         param: String,
         value: f32,
     },
+    /// Arm learn: the next control moved on a scene input is bound to this, and the binding is
+    /// written into the scene file (see `input::learn`).
+    Learn(Learn),
+}
+
+/// What a learn binds the next control moved to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Learn {
+    /// A mapping from the control into this parameter (`learn speed`, `learn param speed`).
+    Param(String),
+    /// A trigger on the control that sends this command (`learn go picture`).
+    Command(Box<Command>),
+    /// Disarm (`learn cancel`).
+    Cancel,
 }
 
 impl Command {
@@ -63,6 +81,7 @@ impl Command {
             Command::Panic => "panic",
             Command::Reset => "reset",
             Command::Set { .. } => "set",
+            Command::Learn(_) => "learn",
         }
     }
 }
@@ -83,6 +102,12 @@ impl fmt::Display for Command {
             Command::Panic => f.write_str("panic"),
             Command::Reset => f.write_str("reset"),
             Command::Set { param, value } => write!(f, "set {param} {value}"),
+            Command::Learn(Learn::Param(p)) if is_verb(p) || p == "param" || p == "cancel" => {
+                write!(f, "learn param {p}")
+            }
+            Command::Learn(Learn::Param(p)) => write!(f, "learn {p}"),
+            Command::Learn(Learn::Command(c)) => write!(f, "learn {c}"),
+            Command::Learn(Learn::Cancel) => f.write_str("learn cancel"),
         }
     }
 }
@@ -107,8 +132,8 @@ pub enum CommandError {
 
 impl CommandError {
     /// What to write instead, for hints.
-    pub const FORMS: &'static str =
-        "commands are: go [LIST], back [LIST], goto [LIST/]CUE, stop [LIST], panic, reset, set PARAM VALUE";
+    pub const FORMS: &'static str = "commands are: go [LIST], back [LIST], goto [LIST/]CUE, stop [LIST], panic, \
+                                     reset, set PARAM VALUE, learn PARAM, learn COMMAND, learn cancel";
 
     pub const OSC_FORMS: &'static str = "quai's OSC addresses are /quai/cue/go, /quai/cue/back, /quai/cue/goto s:CUE, \
                                          /quai/cue/stop, /quai/cue/LIST/go (and back, goto, stop), /quai/panic, \
@@ -121,8 +146,18 @@ pub fn is_name(s: &str) -> bool {
     !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
+/// The first word of each command (a parameter named so needs `learn param NAME`).
+fn is_verb(w: &str) -> bool {
+    matches!(w, "go" | "back" | "goto" | "stop" | "panic" | "reset" | "set" | "learn")
+}
+
 /// Reads the text form (module doc).
 pub fn parse(text: &str) -> Result<Command, CommandError> {
+    if let Some(rest) = text.trim().strip_prefix("learn")
+        && (rest.is_empty() || rest.starts_with(char::is_whitespace))
+    {
+        return parse_learn(text, rest.trim());
+    }
     let words: Vec<&str> = text.split_whitespace().collect();
     let bad = |why: &str| CommandError::Bad { text: text.trim().to_string(), why: why.to_string() };
     let name = |w: &str| {
@@ -156,6 +191,24 @@ pub fn parse(text: &str) -> Result<Command, CommandError> {
         ["set", ..] => Err(bad("write set PARAM VALUE")),
         _ => Err(CommandError::Unknown(text.trim().to_string())),
     }
+}
+
+fn parse_learn(text: &str, rest: &str) -> Result<Command, CommandError> {
+    let bad = |why: &str| CommandError::Bad { text: text.trim().to_string(), why: why.to_string() };
+    let words: Vec<&str> = rest.split_whitespace().collect();
+    let learn = match words.as_slice() {
+        [] => return Err(bad("write learn PARAM, learn COMMAND (e.g. learn go picture) or learn cancel")),
+        ["cancel"] => Learn::Cancel,
+        ["param", p] | [p] if !is_verb(p) || words.len() == 2 => {
+            if !is_name(p) {
+                return Err(bad(&format!("`{p}` is not a parameter name")));
+            }
+            Learn::Param(p.to_string())
+        }
+        ["learn", ..] => return Err(bad("learn cannot learn itself")),
+        _ => Learn::Command(Box::new(parse(rest)?)),
+    };
+    Ok(Command::Learn(learn))
 }
 
 /// `CUE` or `LIST/CUE`.
@@ -219,6 +272,11 @@ pub fn from_osc(addr: &str, first: Option<f64>, text: Option<&str>) -> Result<Fr
         }
         ["panic"] => button(Command::Panic),
         ["reset"] => button(Command::Reset),
+        ["learn"] => match text {
+            Some(t) => FromOsc::Command(parse(&format!("learn {t}"))?),
+            None => return Err(bad("needs what to learn as a string: s:PARAM or s:\"go LIST\"")),
+        },
+        ["learn", "cancel"] => button(Command::Learn(Learn::Cancel)),
         ["param", name] if is_name(name) => match first {
             Some(v) if v.is_finite() => FromOsc::Command(Command::Set { param: name.to_string(), value: v as f32 }),
             _ => return Err(bad("needs the value as a number argument, e.g. f:0.5")),
@@ -248,6 +306,11 @@ mod tests {
             Command::Panic,
             Command::Reset,
             Command::Set { param: "speed".into(), value: 0.25 },
+            Command::Learn(Learn::Param("speed".into())),
+            Command::Learn(Learn::Param("go".into())),
+            Command::Learn(Learn::Command(Box::new(go(Some("picture"))))),
+            Command::Learn(Learn::Command(Box::new(Command::Goto { list: Some("p".into()), cue: "1".into() }))),
+            Command::Learn(Learn::Cancel),
         ];
         for c in all {
             assert_eq!(parse(&c.to_string()), Ok(c.clone()), "{c}");
@@ -267,6 +330,9 @@ mod tests {
             ("panic now", Some("no arguments")),
             ("go pic ture!", Some("at most one")),
             ("go ture!", Some("not a list or cue name")),
+            ("learn", Some("learn PARAM")),
+            ("learn learn x", Some("cannot learn itself")),
+            ("learn go a b", Some("at most one")),
         ] {
             match (parse(text), why) {
                 (Err(CommandError::Unknown(t)), None) => assert_eq!(t, text),
@@ -309,6 +375,15 @@ mod tests {
             Ok(FromOsc::Command(Command::Set { param: "speed".into(), value: 0.0 }))
         );
         assert_eq!(c("/quai/calibrate/left/corner/0", Some(1.0), None), Ok(FromOsc::Calibrate));
+        assert_eq!(
+            c("/quai/learn", None, Some("speed")),
+            Ok(FromOsc::Command(Command::Learn(Learn::Param("speed".into()))))
+        );
+        assert_eq!(
+            c("/quai/learn", None, Some("go picture")),
+            Ok(FromOsc::Command(Command::Learn(Learn::Command(Box::new(go(Some("picture")))))))
+        );
+        assert_eq!(c("/quai/learn/cancel", None, None), Ok(FromOsc::Command(Command::Learn(Learn::Cancel))));
         for bad in ["/quai/cue/jump", "/quai/cue/picture/jump", "/quai/nothing", "/quai/cue"] {
             assert!(matches!(c(bad, None, None), Err(CommandError::Unknown(_))), "{bad}");
         }

@@ -176,6 +176,8 @@ impl Control {
                 );
                 Ok(())
             }
+            // Learn is the inputs' business (they see the controls move); see `input::learn`.
+            Command::Learn(_) => return,
             Command::Set { param, value } => match params.id(param) {
                 Some(id) => {
                     let _ = params.write(id, *value, super::Writer::Direct);

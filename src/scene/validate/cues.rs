@@ -12,7 +12,7 @@ use super::super::load::{At, FileId};
 use super::super::model::*;
 use super::Ctx;
 use crate::scene::audio::Audio;
-use crate::show::commands::{self, Command, CommandError};
+use crate::show::commands::{self, Command, CommandError, Learn};
 use crate::show::cues::{Cue, CueEngine, CueError, CueList, Easing, Follow, Target};
 
 pub(super) struct Checked {
@@ -387,7 +387,17 @@ fn check_refs(
             }
             true
         }
-        Command::Stop(None) | Command::Panic | Command::Reset => true,
+        Command::Learn(Learn::Param(param)) => {
+            let known = params.iter().any(|p| &p.name == param);
+            if !known {
+                let hint = did_you_mean(param, params.iter().map(|p| p.name.as_str()))
+                    .unwrap_or_else(|| format!("declare it as [params.{param}]"));
+                cx.err(file, span, format!("{what}: no parameter named `{param}` to learn"), hint);
+            }
+            known
+        }
+        Command::Learn(Learn::Command(c)) => check_refs(cx, file, span, c, lists, params, what),
+        Command::Stop(None) | Command::Panic | Command::Reset | Command::Learn(Learn::Cancel) => true,
     }
 }
 

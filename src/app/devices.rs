@@ -86,7 +86,7 @@ fn audio(out: &mut String, found: &crate::audio::stream::AudioDevices) {
     let _ = writeln!(out, "  in a scene: [audio] host = \"jack\" | \"alsa\", device = \"PART OF THE NAME\"");
 }
 
-/// MIDI ports (through JACK) and serial ports (with what identifies them across replugging).
+/// MIDI ports (JACK and the ALSA sequencer) and serial ports (with what identifies them across replugging).
 fn inputs(out: &mut String) {
     let midi = crate::input::midi::list_ports();
     let _ = writeln!(out, "MIDI ports (JACK server `{}`):", crate::input::midi::jack_server_name());
@@ -100,6 +100,21 @@ fn inputs(out: &mut String) {
     }
     for (i, p) in midi.outputs.iter().enumerate() {
         let _ = writeln!(out, "  out {i}: {p}");
+    }
+    // Used by an input whose port JACK does not have: `midi = "nano"` matches these names too.
+    match crate::input::midi::alsa::list(None) {
+        None => {
+            let _ = writeln!(out, "MIDI ports (ALSA sequencer): none: no sequencer here (/dev/snd/seq)");
+        }
+        Some(ports) => {
+            let _ = writeln!(out, "MIDI ports (ALSA sequencer):");
+            if ports.is_empty() {
+                let _ = writeln!(out, "  none");
+            }
+            for (i, p) in ports.iter().enumerate() {
+                let _ = writeln!(out, "  in  {i}: {} ({}:{})", p.name, p.client, p.port);
+            }
+        }
     }
     let _ = writeln!(out, "Serial ports:");
     let ports = crate::input::serial::list();

@@ -10,10 +10,13 @@
 //!   dead JACK server is leaked rather than closed.
 //! - `output`: [`MidiOutput`], a non-blocking feedback handle with its thread
 //!   `quai-midi-out-<name>`.
+//! - `alsa`: the ALSA sequencer, for controllers on a machine without JACK: an input whose port
+//!   JACK does not have takes it from the sequencer (JACK first when both have it).
 //!
 //! The JACK server is the one named by `$JACK_DEFAULT_SERVER` (else `default`); quai never starts
 //! one. JACK being down, or a port being absent, is a state that is reported and retried.
 
+pub mod alsa;
 pub mod decode;
 mod link;
 pub mod output;

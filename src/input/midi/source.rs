@@ -12,6 +12,9 @@ use super::link::{Direction, Link, Supervised};
 use super::ports::{MidiError, MidiState, PortMatch, client_name, jack_lock};
 use crate::input::event::{EventKind, EventQueue, InputEvent};
 
+/// How a connection through the ALSA sequencer is named in the state (JACK ports are bare).
+const ALSA_PREFIX: &str = "ALSA sequencer port";
+
 /// Counters and state of one MIDI input, shared between its threads and readers.
 #[derive(Debug)]
 pub struct MidiStats {
@@ -57,6 +60,9 @@ impl MidiStats {
         let old = std::mem::replace(&mut *state, new.clone());
         drop(state);
         match (&old, &new) {
+            (_, MidiState::Connected(port)) if port.starts_with(ALSA_PREFIX) => {
+                tracing::info!("{what}: connected to {port}")
+            }
             (_, MidiState::Connected(port)) => tracing::info!("{what}: connected to JACK port `{port}`"),
             (MidiState::Disconnected(_), MidiState::Disconnected(r)) => {
                 tracing::info!("{what}: now {r}{detail} (still retrying)")
@@ -91,10 +97,14 @@ impl MidiInput {
         if let Some(c) = channel.filter(|c| !(1..=16).contains(c)) {
             tracing::warn!("{what}: channel {c} is outside 1..=16, so every message will be filtered out");
         }
-        let link = Link::new(what.clone(), client_name("midi", &name), port, Direction::Input, stats.clone());
+        let client = client_name("midi", &name);
+        let alsa = AlsaSide { client: client.clone(), wanted: port.clone(), conn: None, warned: false };
+        let link = Link::new(what.clone(), client, port, Direction::Input, stats.clone());
         let sink = Sink { name: name.clone(), channel, queue, clock: Arc::new(clock), stats: stats.clone() };
-        let thread =
-            Supervised::spawn(&what, format!("quai-midi-{name}"), move |stop| Supervisor { link, sink, stop }.run());
+        let label = what.clone();
+        let thread = Supervised::spawn(&what, format!("quai-midi-{name}"), move |stop| {
+            Supervisor { what: label, link, sink, stop, alsa }.run()
+        });
         let thread = match thread {
             Ok(t) => Some(t),
             Err(e) => {
@@ -111,22 +121,74 @@ impl MidiInput {
 }
 
 struct Supervisor {
+    what: String,
     link: Link<midir::MidiInputConnection<()>>,
     sink: Sink,
     stop: Arc<AtomicBool>,
+    alsa: AlsaSide,
+}
+
+/// The ALSA-sequencer side of an input: used when JACK has no matching port (or no server).
+struct AlsaSide {
+    client: String,
+    wanted: PortMatch,
+    conn: Option<super::alsa::AlsaConnection>,
+    /// Whether "no sequencer" was said (once).
+    warned: bool,
 }
 
 impl Supervisor {
     fn run(mut self) {
         while !self.stop.load(Ordering::Relaxed) {
             let sink = &self.sink;
-            let delay = self.link.scan(|client, port| connect(client, port, sink.clone()));
+            let delay = match &self.alsa.conn {
+                // Connected through ALSA: only check that the port is still there.
+                Some(c) => {
+                    let here = super::alsa::list(None).is_some_and(|ports| ports.contains(&c.port));
+                    if !here {
+                        let port = c.port.name.clone();
+                        self.alsa.conn = None;
+                        let why = format!("ALSA sequencer port `{port}` went away");
+                        self.sink.stats.report(&self.what, MidiState::Disconnected(why), "");
+                    }
+                    super::SCAN_INTERVAL
+                }
+                None => {
+                    let delay = self.link.scan(|client, port| connect(client, port, sink.clone()));
+                    if self.link.conn().is_none() {
+                        self.try_alsa();
+                    }
+                    if self.alsa.conn.is_some() { super::SCAN_INTERVAL } else { delay }
+                }
+            };
             let until = Instant::now() + delay;
             while !self.stop.load(Ordering::Relaxed) && Instant::now() < until {
                 std::thread::park_timeout(until.saturating_duration_since(Instant::now()));
             }
         }
         self.link.shutdown(); // disconnect on this thread, before the join returns
+    }
+}
+
+impl Supervisor {
+    /// JACK has no matching port: look in the ALSA sequencer and subscribe to a match.
+    fn try_alsa(&mut self) {
+        let ports = super::alsa::list(None);
+        if ports.is_none() && !self.alsa.warned {
+            self.alsa.warned = true;
+            tracing::debug!("{}: no ALSA sequencer on this machine (/dev/snd/seq); JACK only", self.what);
+        }
+        let super::alsa::Pick::Alsa(i) = super::alsa::pick(false, ports.as_deref(), &self.alsa.wanted) else { return };
+        let Some(port) = ports.and_then(|p| p.into_iter().nth(i)) else { return };
+        let sink = self.sink.clone();
+        match super::alsa::AlsaConnection::open(&self.alsa.client, port.clone(), move |b| sink.deliver(b)) {
+            Ok(c) => {
+                self.alsa.conn = Some(c);
+                let state = MidiState::Connected(format!("{ALSA_PREFIX} `{}`", port.name));
+                self.sink.stats.report(&self.what, state, "");
+            }
+            Err(e) => tracing::warn!("{}: ALSA sequencer port `{}`: {e}", self.what, port.name),
+        }
     }
 }
 

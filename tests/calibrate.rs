@@ -34,11 +34,15 @@ headless = true
 size = [160, 90]   # half size
 "##;
 
-fn files(dir: &Path) -> (PathBuf, PathBuf) {
+/// The scene and its layout; `osc`: the port of an OSC input of the scene.
+fn files(dir: &Path, osc: Option<u16>) -> (PathBuf, PathBuf) {
     let layout = dir.join("layout.toml");
     std::fs::write(&layout, LAYOUT).expect("layout");
     let scene = dir.join("scene.toml");
-    let text = "include = [\"layout.toml\"]\n[show]\nname = \"calibration test\"\ncanvas = [320, 180]\nbackground = \"#ffffff\"\n";
+    let mut text = "include = [\"layout.toml\"]\n[show]\nname = \"calibration test\"\ncanvas = [320, 180]\nbackground = \"#ffffff\"\n".to_string();
+    if let Some(port) = osc {
+        text += &format!("[[inputs]]\nname = \"tablet\"\nosc = \"{port}\"\n");
+    }
     std::fs::write(&scene, text).expect("scene");
     (scene, layout)
 }
@@ -82,9 +86,11 @@ fn keys_and_mouse_move_corners_and_s_saves_them_into_the_layout() {
     xdummy::available().unwrap_or_else(|e| panic!("{e} (scripts/setup installs the packages)"));
     let x = XDummy::start(&[[640, 360]]);
     let tmp = tempfile::tempdir().expect("tmp");
-    let (scene, layout) = files(tmp.path());
+    let free = || std::net::UdpSocket::bind("127.0.0.1:0").expect("udp").local_addr().expect("addr").port();
+    let scene_port = free();
+    let (scene, layout) = files(tmp.path(), Some(scene_port));
     let log = tmp.path().join("quai.log");
-    let port = std::net::UdpSocket::bind("127.0.0.1:0").expect("udp").local_addr().expect("addr").port().to_string();
+    let port = free().to_string();
     let mut quai = Proc(
         Command::new(env!("CARGO_BIN_EXE_quai"))
             .args(["run", "--calibrate", "--calibrate-osc", &port, "--duration", "120"])
@@ -155,6 +161,21 @@ fn keys_and_mouse_move_corners_and_s_saves_them_into_the_layout() {
     }
     common::wait_log(&log, "calibration of `wall` saved", 4, WAIT);
     assert_eq!(corners_of(&std::fs::read_to_string(&layout).expect("layout"))[3], [5.0, 170.0]);
+
+    // The same addresses on the scene's own OSC input: one OSC surface for the show.
+    let scene_port = scene_port.to_string();
+    for args in [vec!["/quai/calibrate/wall/corner/tl", "ff", "7", "3"], vec!["/quai/calibrate/save"]] {
+        let ok = Command::new("oscsend")
+            .arg("localhost")
+            .arg(&scene_port)
+            .args(&args)
+            .status()
+            .expect("oscsend (liblo-tools)");
+        assert!(ok.success(), "oscsend {args:?}");
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    common::wait_log(&log, "calibration of `wall` saved", 5, WAIT);
+    assert_eq!(corners_of(&std::fs::read_to_string(&layout).expect("layout"))[0], [7.0, 3.0]);
     let status = quai.stop();
     let text = std::fs::read_to_string(&log).unwrap_or_default();
     assert_eq!(status, "exit status: 0", "{text}");
@@ -165,7 +186,7 @@ fn keys_and_mouse_move_corners_and_s_saves_them_into_the_layout() {
 #[test]
 fn a_saved_calibration_reloads_live() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let (scene, layout) = files(tmp.path());
+    let (scene, layout) = files(tmp.path(), None);
     let snap = tmp.path().join("snap.png");
     let log = tmp.path().join("quai.log");
     let mut quai = Proc(

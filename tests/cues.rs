@@ -193,6 +193,7 @@ fn unknown_lists_cues_and_past_the_end_are_refused() {
         command(0.1, Cmd::Go(Some("nope".into()))),
         command(0.2, Cmd::Goto { list: None, cue: "9".into() }),
         command(0.3, Cmd::Set { param: "nope".into(), value: 1.0 }),
+        command(0.35, Cmd::Set { param: "level".into(), value: 7.0 }),
         command(0.4, Cmd::Goto { list: None, cue: "3".into() }),
         command(0.5, Cmd::Go(None)),
     ];
@@ -200,7 +201,7 @@ fn unknown_lists_cues_and_past_the_end_are_refused() {
     for _ in 0..60 {
         show.tick().expect("tick");
     }
-    assert_eq!(show.control.refused, 4, "three unknown names and a GO after the last cue");
+    assert_eq!(show.control.refused, 5, "three unknown names, a value out of range, a GO after the last cue");
     assert_eq!(show.control.engine().playhead(0), Some(2));
     let level = show.scene().param("level").expect("level");
     close(show.params.value(level), 0.5, "cue 3 ran; nothing else changed");

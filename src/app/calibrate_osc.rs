@@ -1,5 +1,6 @@
-//! Calibration over OSC (`quai run --calibrate --calibrate-osc [ADDR:]PORT`): a tablet (TouchOSC,
-//! Open Stage Control) or a script makes the same moves as the keyboard and mouse. Messages become
+//! Calibration over OSC (`quai run --calibrate --calibrate-osc [ADDR:]PORT`, or the same addresses
+//! on any OSC input of the scene while `--calibrate` runs): a tablet (TouchOSC, Open Stage Control)
+//! or a script makes the same moves as the keyboard and mouse. Messages become
 //! [`CalOp`]s on the projector outputs' command channel, so every path goes through the same
 //! checks (a folding move is refused with a warning, whoever sends it).
 //!
@@ -25,6 +26,24 @@ use crate::output::projector::{CalOp, Command};
 
 const PREFIX: &str = "/quai/calibrate/";
 
+/// The calibration move of a `/quai/calibrate/...` event from one of the scene's OSC inputs
+/// (`None` for other events).
+pub fn parse_event(e: &crate::input::event::InputEvent) -> Option<Result<CalOp, String>> {
+    use crate::input::event::{EventKind, OscValue};
+    let EventKind::Osc { addr, args } = &e.kind else { return None };
+    let args: Vec<OscType> = args
+        .iter()
+        .map(|a| match a {
+            OscValue::Int(i) => OscType::Long(*i),
+            OscValue::Float(f) => OscType::Double(*f),
+            OscValue::Str(s) => OscType::String(s.clone()),
+            OscValue::Bool(b) => OscType::Bool(*b),
+            OscValue::Nil => OscType::Nil,
+        })
+        .collect();
+    Some(parse(addr, &args))
+}
+
 /// The calibration move an OSC message stands for, or why it is none.
 pub fn parse(addr: &str, args: &[OscType]) -> Result<CalOp, String> {
     let Some(rest) = addr.strip_prefix(PREFIX) else {
@@ -35,6 +54,7 @@ pub fn parse(addr: &str, args: &[OscType]) -> Result<CalOp, String> {
             Some(OscType::Float(v)) => Ok(f64::from(*v)),
             Some(OscType::Double(v)) => Ok(*v),
             Some(OscType::Int(v)) => Ok(f64::from(*v)),
+            Some(OscType::Long(v)) => Ok(*v as f64),
             Some(other) => Err(format!("`{addr}`: argument {} is {other:?}, not a number", k + 1)),
             None => Err(format!("`{addr}` needs {} numbers", k + 1)),
         }

@@ -427,6 +427,19 @@ impl App {
         let Some(show) = &mut self.show else { return };
         if let Err(e) = show.tick() {
             self.fail(el, e);
+            return;
+        }
+        // Calibration moves that came in on the scene's own OSC inputs (as with --calibrate-osc).
+        let ops: Vec<Result<CalOp, String>> =
+            show.inputs.calibration().iter().filter_map(super::calibrate_osc::parse_event).collect();
+        for op in ops {
+            match (op, self.opts.calibrate) {
+                (Ok(op), true) => self.calibrate(op),
+                (Ok(_), false) => tracing::warn!(
+                    "a /quai/calibrate/ message arrived, but this show is not calibrating: start it with --calibrate"
+                ),
+                (Err(e), _) => tracing::warn!("{e}; nothing moved"),
+            }
         }
     }
 

@@ -15,6 +15,8 @@ use crate::show::{ParamStore, ShowClock};
 
 /// Commands sent straight to the show (keys, the console) that may wait between two ticks.
 pub const COMMAND_QUEUE: usize = 256;
+/// Calibration messages kept per tick (a tablet sends a handful; a flood is cut here).
+const MAX_CALIBRATION: usize = 256;
 
 pub struct InputHub {
     mapper: Mapper,
@@ -51,6 +53,9 @@ pub struct InputHub {
     trigger_names: Vec<String>,
     /// Bindings learned so far (written or, offline, only logged).
     pub learned: Vec<super::learn::Learned>,
+    /// `/quai/calibrate/...` messages of the last `step`, for a window calibrating its projectors
+    /// (`--calibrate`): one OSC surface for the whole show.
+    calibration: Vec<InputEvent>,
     /// Events delivered since the start, and triggers fired.
     pub delivered: u64,
     pub triggers_fired: u64,
@@ -81,6 +86,7 @@ impl InputHub {
             learn_into: None,
             trigger_names: scene.triggers.iter().map(|t| t.name.clone()).collect(),
             learned: Vec::new(),
+            calibration: Vec::new(),
             delivered: 0,
             triggers_fired: 0,
         }
@@ -245,6 +251,7 @@ impl InputHub {
         batch.sort_by(|a, b| a.t.total_cmp(&b.t));
         self.fired.clear();
         self.issued.clear();
+        self.calibration.clear();
         for e in batch.iter() {
             if self.learning.is_some() {
                 self.learn_from(e);
@@ -271,6 +278,9 @@ impl InputHub {
                             self.issued.push(Issued { t: e.t, by, command });
                         }
                         Ok(FromOsc::NotOurs) => self.mapper.event(e, &mut self.fired),
+                        Ok(FromOsc::Calibrate) if self.calibration.len() < MAX_CALIBRATION => {
+                            self.calibration.push(e.clone())
+                        }
                         Ok(FromOsc::Release | FromOsc::Calibrate) => {}
                         Err(err) => {
                             self.bad_commands += 1;
@@ -320,6 +330,11 @@ impl InputHub {
         self.feedback(params);
         commands.append(&mut self.issued);
         self.fired.iter().map(|&i| self.mapper.trigger_name(i)).collect()
+    }
+
+    /// The `/quai/calibrate/...` messages the last `step` saw (each also recorded as OSC).
+    pub fn calibration(&self) -> &[InputEvent] {
+        &self.calibration
     }
 
     fn arm(&mut self, learn: commands::Learn, by: Arc<str>) {

@@ -179,6 +179,18 @@ impl Control {
             // Learn is the inputs' business (they see the controls move); see `input::learn`.
             Command::Learn(_) => return,
             Command::Set { param, value } => match params.id(param) {
+                Some(id) if !(params.defs()[id.0].min..=params.defs()[id.0].max).contains(value) => {
+                    self.refused += 1;
+                    let d = &params.defs()[id.0];
+                    tracing::warn!(
+                        "`{}` from {}: {value} is outside `{param}`'s range {}..{}; nothing changed",
+                        c.command,
+                        c.by,
+                        d.min,
+                        d.max
+                    );
+                    return;
+                }
                 Some(id) => {
                     let _ = params.write(id, *value, super::Writer::Direct);
                     tracing::debug!("set {param} = {value} from {}", c.by);

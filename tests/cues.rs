@@ -480,3 +480,56 @@ fn learn_binds_the_next_control_moved_and_writes_it_into_the_scene() {
     // Cue 1 shows the wash; the learned fader drives level to 1: red.
     assert_eq!(pixel(&tmp.path().join("last.png")), [255, 0, 0, 255], "{text}");
 }
+
+/// Cues start and stop sounds, sample-accurately on the offline clock: `play` at a GO replayed at
+/// 1.0 s, `silence` at 2.0 s, and a panic silences everything within its time.
+#[test]
+fn cues_play_and_silence_sounds_in_an_offline_bounce() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let scene = tmp.path().join("scene.toml");
+    std::fs::write(
+        &scene,
+        "[show]\ncanvas = [16, 16]\nfps = 20\n[audio]\nchannels = 1\n\
+         [[synths]]\nname = \"tone\"\ngraph = \"sine(440) * 0.5\"\nfade_out = 0.05\n\
+         [[synths]]\nname = \"hum\"\ngraph = \"sine(110) * 0.5\"\nfade_out = 5.0\n\
+         [[cues.main]]\nname = \"in\"\nplay = [\"tone\"]\n\
+         [[cues.main]]\nname = \"out\"\nsilence = [\"tone\"]\nplay = [\"hum\"]\n\
+         [panic]\nwithin = 0.5\n",
+    )
+    .expect("scene");
+    let log = tmp.path().join("show.jsonl");
+    std::fs::write(
+        &log,
+        "{\"t\": 1.0, \"src\": \"command\", \"by\": \"test\", \"do\": \"go\"}\n\
+         {\"t\": 2.0, \"src\": \"command\", \"by\": \"test\", \"do\": \"go\"}\n\
+         {\"t\": 3.0, \"src\": \"command\", \"by\": \"test\", \"do\": \"panic\"}\n",
+    )
+    .expect("log");
+    let wav = tmp.path().join("out.wav");
+    let o = Command::new(env!("CARGO_BIN_EXE_quai"))
+        .args(["render", "--frames", "90", "--replay"])
+        .arg(&log)
+        .arg("--out")
+        .arg(tmp.path().join("frames"))
+        .arg("--audio")
+        .arg(&wav)
+        .arg(&scene)
+        .output()
+        .expect("render");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut r = hound::WavReader::open(&wav).expect("wav");
+    let rate = r.spec().sample_rate as f64;
+    let s: Vec<f32> = r.samples::<f32>().map(|v| v.expect("sample")).collect();
+    let rms = |from: f64, to: f64| {
+        let part = &s[(from * rate) as usize..(to * rate) as usize];
+        (part.iter().map(|v| v * v).sum::<f32>() / part.len() as f32).sqrt()
+    };
+    assert!(rms(0.0, 0.99) < 1e-4, "silent before the first GO: {}", rms(0.0, 0.99));
+    assert!(rms(1.2, 1.9) > 0.1, "the tone plays after GO: {}", rms(1.2, 1.9));
+    assert!(rms(2.3, 2.9) > 0.1, "the hum plays after the second GO: {}", rms(2.3, 2.9));
+    // Only the hum is left by then (the tone faded out in 50 ms): its spectrum is 110 Hz.
+    let zero_crossings =
+        s[(2.3 * rate) as usize..(2.9 * rate) as usize].windows(2).filter(|w| w[0] < 0.0 && w[1] >= 0.0).count();
+    assert!((60..=72).contains(&zero_crossings), "110 Hz over 0.6 s: {zero_crossings} upward crossings");
+    assert!(rms(3.6, 4.4) < 1e-4, "panic silenced it within 0.5 s (not the hum's own 5 s): {}", rms(3.6, 4.4));
+}

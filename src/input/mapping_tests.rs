@@ -206,3 +206,23 @@ fn cc14_new_msb_resets_the_lsb() {
     let (v, _) = run(map, &[midi(0.0, &[0xB0, 33, 5])]);
     assert_eq!(v[2], 0.0);
 }
+
+/// Trial finding: a note-off (also a note-on at velocity 0, running status) must not change the
+/// "last note played" value of `nano:note`; a program-change trigger fires on every such change.
+#[test]
+fn note_off_keeps_the_last_note_and_program_triggers_fire_each_time() {
+    let text = "[[mappings]]\nfrom = \"nano:note\"\nto = \"b\"\nin = [0, 100]\nout = [0, 100]\n\
+                [[triggers]]\nname = \"p3\"\nfrom = \"nano:program/3\"\ndo = \"go\"\n\
+                [[cues.main]]\nname = \"1\"\n";
+    let events = [
+        midi(0.0, &[0x90, 60, 100]),
+        midi(0.1, &[0x80, 72, 0]),
+        midi(0.2, &[0x90, 64, 0]),
+        midi(0.3, &[0xC0, 3]),
+        midi(0.4, &[0xC0, 3]),
+        midi(0.5, &[0xC0, 4]),
+    ];
+    let (values, fired) = run(text, &events);
+    assert_eq!(values[1], 60.0, "the note-offs left the last note played at 60");
+    assert_eq!(fired, ["p3", "p3"], "program 3 twice fires twice; program 4 does not");
+}

@@ -234,3 +234,47 @@ impl Control {
 fn start_opacity(scene: &Scene) -> Vec<f32> {
     scene.layers.iter().map(|l| if l.visible { l.opacity } else { 0.0 }).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn scene(text: &str) -> Scene {
+        crate::scene::load_str(Path::new("c.toml"), text).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn go(t: f64, list: &str) -> Issued {
+        Issued { t, by: Arc::from("test"), command: Command::Go(Some(list.into())) }
+    }
+
+    /// A hot reload keeps each list's playhead where its cue still exists by name, and each
+    /// layer's live opacity by layer name; lists and layers that are new start fresh.
+    #[test]
+    fn a_reload_keeps_playheads_and_opacities_by_name() {
+        let first = scene(
+            "[params.a]\n[[layers]]\nname = \"wash\"\ncolor = \"#ffffff\"\nvisible = false\n\
+             [[cues.pic]]\nname = \"1\"\nshow = [\"wash\"]\n[[cues.pic]]\nname = \"2\"\nset = { a = 1.0 }\n",
+        );
+        let mut params = ParamStore::new(&first.params);
+        let mut c = Control::new(&first);
+        c.step(0.0, &mut vec![go(0.0, "pic")], &first, &mut params);
+        assert_eq!((c.engine().playhead(0), c.opacity()), (Some(0), &[1.0][..]));
+        // The edit adds a cue before `1`, a layer below `wash`, and a new list.
+        let second = scene(
+            "[params.a]\n[[layers]]\nname = \"floor\"\ncolor = \"#000000\"\n\
+             [[layers]]\nname = \"wash\"\ncolor = \"#ffffff\"\nvisible = false\n\
+             [[cues.pic]]\nname = \"0\"\n[[cues.pic]]\nname = \"1\"\nshow = [\"wash\"]\n\
+             [[cues.pic]]\nname = \"2\"\nset = { a = 1.0 }\n[[cues.sound]]\nname = \"1\"\n",
+        );
+        let mut c = c.rebind(&first, &second);
+        assert_eq!(c.engine().playhead(0), Some(1), "still on cue `1`, now at index 1");
+        assert_eq!(c.engine().playhead(1), None);
+        assert_eq!(c.opacity(), &[1.0, 1.0], "`wash` stays shown; `floor` starts as the scene says");
+        c.step(0.1, &mut vec![go(0.1, "pic")], &second, &mut params);
+        assert_eq!(c.engine().playhead(0), Some(2), "GO goes on from where the list was");
+        assert_eq!(params.value(crate::scene::ParamId(0)), 1.0);
+    }
+}

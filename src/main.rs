@@ -408,8 +408,16 @@ fn check(scenes: &[PathBuf]) -> ExitCode {
                         format!(", {}, {}{room}", n(a.sounds.len(), "sound"), n(a.synths.len(), "synth"))
                     }
                 };
+                let cues = match s.cues.len() {
+                    0 => String::new(),
+                    n => {
+                        let total: usize = s.cues.iter().map(|l| l.cues.len()).sum();
+                        let plural = |k: usize| if k == 1 { "" } else { "s" };
+                        format!(", {n} cue list{} with {total} cue{}", plural(n), plural(total))
+                    }
+                };
                 println!(
-                    "{}: ok ({} layers, {} parameters{facade}{sound})",
+                    "{}: ok ({} layers, {} parameters{facade}{sound}{cues})",
                     path.display(),
                     s.layers.len(),
                     s.params.len()

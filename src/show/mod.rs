@@ -1,7 +1,8 @@
 //! Show state on the render (main) thread: the show loop (`tick`: one `Show`, stepped once per
-//! tick, for every kind of run), the parameter store, the show clock, frame-time statistics and
-//! the cue engine (cues.rs: fades and follow-ons on the show clock; not yet wired to scene files
-//! and commands). Later: schedule and persistence.
+//! tick, for every kind of run), the parameter store and its writer rule (params.rs), the show
+//! clock, frame-time statistics, commands (commands.rs: the one text and OSC form of every control
+//! action), the cue engine (cues.rs: playheads, fades and follow-ons on the show clock) and the
+//! control state that applies commands to it (control.rs). Later: schedule and persistence.
 
 pub mod clock;
 pub mod commands;

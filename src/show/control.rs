@@ -16,7 +16,6 @@ pub struct Control {
     /// What the sounds must do this tick, from the cues that started.
     cued: Cued,
     writes: Vec<Write>,
-    issued: Vec<Issued>,
     /// Commands that could not be carried out (unknown list, GO past the end, ...).
     pub refused: u64,
     /// Cue operations carried out (GO, back, goto, stop, panic, reset, follow-ons).
@@ -35,7 +34,6 @@ impl Control {
             opacity: start_opacity(scene),
             cued: Cued::default(),
             writes: Vec::new(),
-            issued: Vec::new(),
             refused: 0,
             operations: 0,
         }
@@ -78,13 +76,10 @@ impl Control {
     pub fn step(&mut self, now: f64, commands: &mut Vec<Issued>, scene: &Scene, params: &mut ParamStore) {
         self.cued.clear();
         self.release_taken(params);
-        let mut issued = std::mem::take(&mut self.issued);
-        issued.append(commands);
-        for c in issued.drain(..) {
+        for c in commands.drain(..) {
             self.apply(&c, now, scene, params);
             self.release_taken(params);
         }
-        self.issued = issued;
         let (engine, opacity) = (&mut self.engine, &self.opacity);
         self.writes.clear();
         engine.step(

@@ -26,8 +26,10 @@ pub enum Target {
     Opacity(usize),
 }
 
-/// The shape of a fade over its normalised time `0..=1`. The eased shapes are cubic.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// The shape of a fade over its normalised time `0..=1`. The eased shapes are cubic. Written in
+/// a cue as `easing = "ease-in-out"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
 pub enum Easing {
     #[default]
     Linear,

@@ -27,10 +27,14 @@ pub enum Writer {
 }
 
 /// How a parameter's writers combine (`writers = "priority" | "htp"` on the parameter).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum WriterRule {
+    /// A running cue fade holds the parameter against lower-priority writers; otherwise the latest
+    /// write wins.
     #[default]
     Priority,
+    /// Highest takes precedence: the highest of each writer's latest value.
     Htp,
 }
 

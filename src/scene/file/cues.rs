@@ -7,6 +7,9 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_spanned::Spanned;
 
+pub use crate::show::cues::Easing;
+pub use crate::show::params::WriterRule;
+
 /// One cue of a list: `[[cues.picture]]`. Cues run in the order they are written.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -18,8 +21,8 @@ pub struct CueFile {
     #[schemars(with = "Option<f64>", range(min = 0))]
     pub fade: Option<Spanned<f64>>,
     /// Shape of the fade: `linear` (default), `ease-in`, `ease-out`, `ease-in-out`, `step`.
-    #[schemars(with = "Option<EasingFile>")]
-    pub easing: Option<Spanned<EasingFile>>,
+    #[schemars(with = "Option<Easing>")]
+    pub easing: Option<Spanned<Easing>>,
     /// Parameter targets: `set = { brightness = 1.0, hue = 0.3 }`.
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, f64>")]
@@ -55,17 +58,6 @@ pub struct CueFile {
     pub note: Option<Spanned<String>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum EasingFile {
-    #[default]
-    Linear,
-    EaseIn,
-    EaseOut,
-    EaseInOut,
-    Step,
-}
-
 /// `[panic]`: the safe state `/quai/panic` (or a key, or the console) fades everything to.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -77,18 +69,6 @@ pub struct PanicFile {
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, f64>")]
     pub set: BTreeMap<Spanned<String>, Spanned<f64>>,
-}
-
-/// Who drives a parameter when several writers do (`writers` on a parameter).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum WritersFile {
-    /// A running cue fade holds the parameter against lower-priority writers; otherwise the latest
-    /// write wins.
-    #[default]
-    Priority,
-    /// Highest takes precedence: the highest of each writer's latest value.
-    Htp,
 }
 
 /// `[show] priority`: each writer kind's priority, higher wins while a fade runs.

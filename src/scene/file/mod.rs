@@ -132,8 +132,8 @@ pub struct ParamFile {
     pub combine: Option<Spanned<Combine>>,
     /// When mappings, cues and direct sets all drive it: `priority` (default; a running cue fade
     /// holds it against lower-priority writers) or `htp` (the highest value wins).
-    #[schemars(with = "Option<WritersFile>")]
-    pub writers: Option<Spanned<WritersFile>>,
+    #[schemars(with = "Option<WriterRule>")]
+    pub writers: Option<Spanned<WriterRule>>,
 }
 
 /// `[[layers]]`: what it draws is given by `shader`, `image` or `color`.

@@ -7,13 +7,13 @@ use std::ops::Range;
 use serde_spanned::Spanned;
 
 use super::super::diag::did_you_mean;
-use super::super::file::{CueFile, EasingFile};
+use super::super::file::CueFile;
 use super::super::load::{At, FileId};
 use super::super::model::*;
 use super::Ctx;
 use crate::scene::audio::Audio;
 use crate::show::commands::{self, Command, CommandError, Learn};
-use crate::show::cues::{Cue, CueEngine, CueError, CueList, Easing, Follow, Target};
+use crate::show::cues::{Cue, CueEngine, CueError, CueList, Follow, Target};
 
 pub(super) struct Checked {
     pub lists: Vec<CueList>,
@@ -112,7 +112,7 @@ pub(super) fn check(
             cx.err(file, span, e.to_string(), hint);
         }
     }
-    let default_list = lists.iter().position(|l| l.name == "main").or((!lists.is_empty()).then_some(0));
+    let default_list = default_list(&lists);
 
     let panic = match &parsed.panic {
         Some(At { file, value, .. }) => {
@@ -193,13 +193,7 @@ fn check_cue(
         Some(f) => cx.ranged(file, f, "fade", 0.0, MAX_TIME).map_or(0.0, |_| *f.get_ref()),
         None => 0.0,
     };
-    let easing = match c.easing.as_ref().map(|e| *e.get_ref()).unwrap_or_default() {
-        EasingFile::Linear => Easing::Linear,
-        EasingFile::EaseIn => Easing::EaseIn,
-        EasingFile::EaseOut => Easing::EaseOut,
-        EasingFile::EaseInOut => Easing::EaseInOut,
-        EasingFile::Step => Easing::Step,
-    };
+    let easing = c.easing.as_ref().map(|e| *e.get_ref()).unwrap_or_default();
     let mut targets: Vec<(Target, f32)> =
         param_targets(cx, file, &c.set, params, &what).into_iter().map(|(p, v)| (Target::Param(p), v)).collect();
     let layer_names = || layers.iter().map(|l| l.name.as_str());
@@ -285,6 +279,11 @@ fn check_cue(
     Some(Cue { name: n, targets, fade, easing, follow, play, silence, note })
 }
 
+/// The list a command without a list name goes to: `main`, else the first.
+fn default_list(lists: &[CueList]) -> Option<usize> {
+    lists.iter().position(|l| l.name == "main").or((!lists.is_empty()).then_some(0))
+}
+
 /// `set = { name = value }`: each name a parameter, each value in its range.
 fn param_targets(
     cx: &mut Ctx,
@@ -341,7 +340,7 @@ fn check_refs(
     let list = |cx: &mut Ctx, l: &Option<String>| -> Option<usize> {
         let found = match l {
             Some(l) => lists.iter().position(|x| &x.name == l),
-            None => lists.iter().position(|x| x.name == "main").or((!lists.is_empty()).then_some(0)),
+            None => default_list(lists),
         };
         if found.is_none() {
             let (msg, hint) = match l {

@@ -185,10 +185,7 @@ pub fn validate(
             unit: p.unit.as_ref().map(|u| u.get_ref().clone()).unwrap_or_default(),
             smoothing,
             combine: p.combine.as_ref().map(|c| *c.get_ref()).unwrap_or_default(),
-            writers: match p.writers.as_ref().map(|w| *w.get_ref()) {
-                Some(super::file::WritersFile::Htp) => crate::show::WriterRule::Htp,
-                _ => crate::show::WriterRule::Priority,
-            },
+            writers: p.writers.as_ref().map(|w| *w.get_ref()).unwrap_or_default(),
         });
         param_at.push((file, pname.span()));
     }

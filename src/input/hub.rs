@@ -46,8 +46,9 @@ pub struct InputHub {
     /// OSC under `/quai/` that is not a command: counted, logged at most once a second.
     pub bad_commands: u64,
     bad_logged: Option<(f64, u64)>,
-    /// Armed learn: what to bind the next control moved to, and who armed it.
-    learning: Option<(commands::Learn, Arc<str>)>,
+    /// Armed learn: what to bind the next control moved to, who armed it, and a control not to
+    /// learn (the one of the trigger that armed it).
+    learning: Option<(commands::Learn, Arc<str>, Option<String>)>,
     /// Where learned bindings are written (the main scene file, when the show is live).
     learn_into: Option<std::path::PathBuf>,
     trigger_names: Vec<String>,
@@ -266,41 +267,7 @@ impl InputHub {
                     continue;
                 }
                 EventKind::Osc { addr, args } if addr.starts_with("/quai") => {
-                    let first = args.first().and_then(OscValue::as_f64);
-                    let text = match args.first() {
-                        Some(OscValue::Str(s)) => Some(s.as_str()),
-                        _ => None,
-                    };
-                    match commands::from_osc(addr, first, text) {
-                        Ok(FromOsc::Command(Command::Learn(l))) => self.arm(l, Arc::from(format!("osc {}", e.input))),
-                        Ok(FromOsc::Command(command)) => {
-                            let by = Arc::from(format!("osc {}", e.input));
-                            self.issued.push(Issued { t: e.t, by, command });
-                        }
-                        Ok(FromOsc::NotOurs) => self.mapper.event(e, &mut self.fired),
-                        Ok(FromOsc::Calibrate) if self.calibration.len() < MAX_CALIBRATION => {
-                            self.calibration.push(e.clone())
-                        }
-                        Ok(FromOsc::Release | FromOsc::Calibrate) => {}
-                        Err(err) => {
-                            self.bad_commands += 1;
-                            let due = self.bad_logged.is_none_or(|(at, _)| e.t - at >= 1.0);
-                            if due {
-                                let quiet = self.bad_logged.map_or(0, |(_, n)| self.bad_commands - 1 - n);
-                                tracing::warn!(
-                                    "OSC input `{}`: {err}; nothing changed. {}{}",
-                                    e.input,
-                                    commands::CommandError::OSC_FORMS,
-                                    if quiet > 0 {
-                                        format!(" ({quiet} more bad /quai/ messages since the last warning)")
-                                    } else {
-                                        String::new()
-                                    }
-                                );
-                                self.bad_logged = Some((e.t, self.bad_commands));
-                            }
-                        }
-                    }
+                    self.quai_osc(e, addr, args);
                     continue;
                 }
                 _ => {}
@@ -312,8 +279,11 @@ impl InputHub {
                 match self.actions.get(i) {
                     Some(Some(Command::Learn(l))) => {
                         let by = Arc::from(format!("trigger {}", self.mapper.trigger_name(i)));
-                        self.learning = None; // the trigger's own control must not be learned
                         self.arm(l.clone(), by);
+                        // The trigger's own control (its release, say) is not the one to learn.
+                        if let Some(armed) = &mut self.learning {
+                            armed.2 = super::learn::selector_of(e, false);
+                        }
                     }
                     Some(Some(command)) => {
                         let by = Arc::from(format!("trigger {}", self.mapper.trigger_name(i)));
@@ -330,6 +300,40 @@ impl InputHub {
         self.feedback(params);
         commands.append(&mut self.issued);
         self.fired.iter().map(|&i| self.mapper.trigger_name(i)).collect()
+    }
+
+    /// An OSC message under `/quai/`: a command, a learn, a calibration move, a button release,
+    /// or a bad address (counted, and logged at most once a second with how many came meanwhile).
+    fn quai_osc(&mut self, e: &InputEvent, addr: &str, args: &[OscValue]) {
+        let first = args.first().and_then(OscValue::as_f64);
+        let text = match args.first() {
+            Some(OscValue::Str(s)) => Some(s.as_str()),
+            _ => None,
+        };
+        match commands::from_osc(addr, first, text) {
+            Ok(FromOsc::Command(Command::Learn(l))) => self.arm(l, Arc::from(format!("osc {}", e.input))),
+            Ok(FromOsc::Command(command)) => {
+                let by = Arc::from(format!("osc {}", e.input));
+                self.issued.push(Issued { t: e.t, by, command });
+            }
+            Ok(FromOsc::NotOurs) => self.mapper.event(e, &mut self.fired),
+            Ok(FromOsc::Calibrate) if self.calibration.len() < MAX_CALIBRATION => self.calibration.push(e.clone()),
+            Ok(FromOsc::Release | FromOsc::Calibrate) => {}
+            Err(err) => {
+                self.bad_commands += 1;
+                if self.bad_logged.is_some_and(|(at, _)| e.t - at < 1.0) {
+                    return;
+                }
+                let quiet = self.bad_logged.map_or(0, |(_, n)| self.bad_commands - 1 - n);
+                let since = match quiet {
+                    0 => String::new(),
+                    n => format!(" ({n} more bad /quai/ messages since the last warning)"),
+                };
+                let forms = commands::CommandError::OSC_FORMS;
+                tracing::warn!("OSC input `{}`: {err}; nothing changed. {forms}{since}", e.input);
+                self.bad_logged = Some((e.t, self.bad_commands));
+            }
+        }
     }
 
     /// The `/quai/calibrate/...` messages the last `step` saw (each also recorded as OSC).
@@ -351,7 +355,7 @@ impl InputHub {
                     commands::Learn::Cancel => unreachable!(),
                 };
                 tracing::info!("learn armed by {by}: move a control on a MIDI or OSC input to bind it to {what}");
-                self.learning = Some((l, by));
+                self.learning = Some((l, by, None));
             }
         }
     }
@@ -359,10 +363,13 @@ impl InputHub {
     /// With learn armed: the first control moved becomes the binding, written into the scene file
     /// (off the render thread) when the show is live; hot reload then loads it.
     fn learn_from(&mut self, e: &InputEvent) {
-        let Some((learn, _)) = &self.learning else { return };
+        let Some((learn, _, skip)) = &self.learning else { return };
+        if skip.is_some() && super::learn::selector_of(e, false) == *skip {
+            return;
+        }
         let taken: Vec<&str> = self.trigger_names.iter().map(String::as_str).collect();
         let Some(learned) = super::learn::binding(learn, e, &taken) else { return };
-        let Some((_, by)) = self.learning.take() else { return };
+        let Some((_, by, _)) = self.learning.take() else { return };
         if let super::learn::Learned::Trigger { name, .. } = &learned {
             self.trigger_names.push(name.clone());
         }
@@ -487,5 +494,30 @@ mod tests {
         assert_eq!(params.value(b), 0.5, "the restarted input receives on its new port");
         let a = second.param("a").expect("a");
         assert_eq!(params.value(a), 0.5, "events queued on the kept input before the reload were delivered");
+    }
+}
+
+#[cfg(test)]
+mod learn_tests {
+    use super::*;
+    use crate::input::learn::Learned;
+
+    fn osc(t: f64, addr: &str, v: f32) -> InputEvent {
+        let args = vec![OscValue::Float(f64::from(v))];
+        InputEvent { t, input: Arc::from("pad"), kind: EventKind::Osc { addr: addr.into(), args } }
+    }
+
+    /// A trigger whose `do` is a learn arms it; the trigger's own button (its release) is not what
+    /// gets learned, the next other control is. A replay only records what it learned.
+    #[test]
+    fn a_trigger_arms_learn_and_the_next_other_control_is_bound() {
+        let text = "[params.a]\n[[inputs]]\nname = \"pad\"\nosc = \"0\"\n\
+                    [[triggers]]\nname = \"learn_a\"\nfrom = \"pad:/learn\"\ndo = \"learn a\"\n";
+        let scene = crate::scene::load_str(std::path::Path::new("l.toml"), text).expect("scene");
+        let events = vec![osc(0.1, "/learn", 1.0), osc(0.2, "/learn", 0.0), osc(0.3, "/fader/2", 0.4)];
+        let mut hub = InputHub::replay(&scene, events);
+        let mut params = ParamStore::new(&scene.params);
+        hub.step(1.0, &mut params, &mut Vec::new());
+        assert_eq!(hub.learned, [Learned::Mapping { from: "pad:/fader/2".into(), to: "a".into() }]);
     }
 }

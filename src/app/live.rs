@@ -71,20 +71,37 @@ pub fn run_headless(
             show.add_output(Box::new(projectors));
         }
     }
+    let mut notifier = super::notify::Notifier::from_env();
     let mut next = Instant::now();
-    while !stop.load(Ordering::Relaxed) && opts.duration.is_none_or(|d| started.elapsed() < d) {
-        let t = show.tick()?;
+    let why = loop {
+        if stop.load(Ordering::Relaxed) {
+            break "stopped by a signal (SIGTERM / Ctrl-C)";
+        }
+        if opts.duration.is_some_and(|d| started.elapsed() >= d) {
+            break "stopped after --duration";
+        }
+        let t = match show.tick() {
+            Ok(t) => t,
+            Err(e) => {
+                notifier.stopping(&format!("stopped by an error: {e}"));
+                return Err(e);
+            }
+        };
         if t.frame == 0 {
             show.gpu().wait();
             tracing::info!("first frame {:.0} ms after start", started.elapsed().as_secs_f64() * 1e3);
+            notifier.ready(&format!("playing {} headless", show.scene().name));
         }
+        notifier.alive(Instant::now());
         next += Duration::from_secs_f64(1.0 / show.scene().fps);
         match next.checked_duration_since(Instant::now()) {
             Some(wait) => std::thread::sleep(wait),
             // Behind schedule: do not try to catch up with a burst of frames.
             None => next = Instant::now(),
         }
-    }
+    };
+    tracing::info!("{why}");
+    notifier.stopping(why);
     show.finish()?;
     let stats = show.stats().cloned().unwrap_or_else(|| FrameStats::new(1.0 / 60.0));
     tracing::info!("stopped: {stats}");

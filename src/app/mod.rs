@@ -9,6 +9,7 @@ pub mod led_test;
 pub mod live;
 pub mod monitor;
 pub mod monitors;
+pub mod notify;
 pub mod offline;
 
 pub mod window;

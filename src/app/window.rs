@@ -102,6 +102,10 @@ struct App {
     mouse_down: bool,
     stats: Option<FrameStats>,
     error: Option<AppError>,
+    /// systemd's notify protocol: READY after the first tick, WATCHDOG from the ticks.
+    notifier: super::notify::Notifier,
+    /// What ended the show, for the stop log and systemd.
+    why: &'static str,
 }
 
 pub fn run_window(
@@ -142,6 +146,8 @@ pub fn run_window(
         mouse_down: false,
         stats: None,
         error: None,
+        notifier: super::notify::Notifier::from_env(),
+        why: "the event loop ended",
     };
     event_loop.run_app(&mut app).map_err(|e| AppError::NoDisplay(format!("the event loop failed ({e})")))?;
     app.windows.clear();
@@ -151,13 +157,15 @@ pub fn run_window(
         app.error = app.error.or(finished.err());
     }
     if let Some(e) = app.error {
+        app.notifier.stopping(&format!("stopped by an error: {e}"));
         return Err(e);
     }
     let stats = app.stats.unwrap_or_else(|| FrameStats::new(1.0 / 60.0));
     let presented = app
         .presented
         .map_or(0, |p| p.lock().unwrap_or_else(|e| e.into_inner()).iter().map(|(_, n)| *n).max().unwrap_or(0));
-    tracing::info!("stopped after {presented} presented frames: {stats}");
+    tracing::info!("{}; stopped after {presented} presented frames: {stats}", app.why);
+    app.notifier.stopping(app.why);
     Ok(stats)
 }
 
@@ -418,6 +426,11 @@ impl App {
         }
     }
 
+    fn quit(&mut self, el: &ActiveEventLoop, why: &'static str) {
+        self.why = why;
+        el.exit();
+    }
+
     fn fail(&mut self, el: &ActiveEventLoop, e: AppError) {
         self.error = Some(e);
         el.exit();
@@ -425,10 +438,15 @@ impl App {
 
     fn tick(&mut self, el: &ActiveEventLoop) {
         let Some(show) = &mut self.show else { return };
-        if let Err(e) = show.tick() {
-            self.fail(el, e);
-            return;
+        match show.tick() {
+            Err(e) => {
+                self.fail(el, e);
+                return;
+            }
+            Ok(t) if t.frame == 0 => self.notifier.ready(&format!("playing {} in a window", show.scene().name)),
+            Ok(_) => {}
         }
+        self.notifier.alive(Instant::now());
         // Calibration moves that came in on the scene's own OSC inputs (as with --calibrate-osc).
         let ops: Vec<Result<CalOp, String>> =
             show.inputs.calibration().iter().filter_map(super::calibrate_osc::parse_event).collect();
@@ -551,7 +569,9 @@ impl ApplicationHandler for App {
         let Some(k) = self.windows.iter().position(|w| w.window.id() == id) else { return };
         let name = self.outputs[self.windows[k].output].name.clone();
         match event {
-            WindowEvent::CloseRequested if self.windows.len() == 1 && self.waiting.is_empty() => el.exit(),
+            WindowEvent::CloseRequested if self.windows.len() == 1 && self.waiting.is_empty() => {
+                self.quit(el, "stopped by the operator: the last window was closed")
+            }
             // Closed by the person at it, or destroyed from outside (a window manager, xkill):
             // only this output stops; the show goes on in the other windows.
             WindowEvent::CloseRequested | WindowEvent::Destroyed => {
@@ -565,11 +585,13 @@ impl ApplicationHandler for App {
             WindowEvent::KeyboardInput {
                 event: KeyEvent { logical_key: Key::Character(c), state: ElementState::Pressed, .. },
                 ..
-            } if self.modifiers.control_key() && c.eq_ignore_ascii_case("q") => el.exit(),
+            } if self.modifiers.control_key() && c.eq_ignore_ascii_case("q") => {
+                self.quit(el, "stopped by the operator (Ctrl+Q)")
+            }
             WindowEvent::KeyboardInput {
                 event: KeyEvent { logical_key: Key::Named(NamedKey::Escape), state: ElementState::Pressed, .. },
                 ..
-            } if !self.key_bound("escape") => el.exit(),
+            } if !self.key_bound("escape") => self.quit(el, "stopped by the operator (Esc)"),
             // Not the synthetic presses winit makes up for keys held when a window gains focus.
             WindowEvent::KeyboardInput {
                 event: KeyEvent { logical_key, state: ElementState::Pressed, .. },
@@ -623,9 +645,11 @@ impl ApplicationHandler for App {
     }
 
     fn about_to_wait(&mut self, el: &ActiveEventLoop) {
-        if self.stop.load(Ordering::Relaxed) || self.opts.duration.is_some_and(|d| self.started.elapsed() >= d) {
-            el.exit();
-            return;
+        if self.stop.load(Ordering::Relaxed) {
+            return self.quit(el, "stopped by a signal (SIGTERM / Ctrl-C)");
+        }
+        if self.opts.duration.is_some_and(|d| self.started.elapsed() >= d) {
+            return self.quit(el, "stopped after --duration");
         }
         if self.last_poll.elapsed() >= MONITOR_POLL {
             self.last_poll = Instant::now();

@@ -152,8 +152,35 @@ enum Command {
     },
     /// List GPUs, displays, MIDI ports, serial ports and network interfaces.
     Devices,
+    /// Run a scene unattended as a systemd service.
+    Service {
+        #[command(subcommand)]
+        what: ServiceCommand,
+    },
     /// Print the JSON Schema of the scene format (for editor completion).
     Schema,
+}
+
+#[derive(Subcommand)]
+enum ServiceCommand {
+    /// Write a systemd unit that plays SCENE at boot: Type=notify with a watchdog fed by the frame
+    /// loop, restarts with a start limit (a broken scene does not loop forever), the groups device
+    /// access needs. Prints what it did and the commands to enable it.
+    Install {
+        scene: PathBuf,
+        /// The user the show runs as.
+        #[arg(long, default_value = "quai")]
+        user: String,
+        /// Print the unit and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Play without a window (LED facades, machines without a display).
+        #[arg(long)]
+        headless: bool,
+        /// Where to write the unit.
+        #[arg(long, value_name = "DIR", default_value = "/etc/systemd/system")]
+        unit_dir: PathBuf,
+    },
 }
 
 /// The LED part of `quai monitor --help`.
@@ -326,6 +353,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Devices) => {
             print!("{}", app::devices::report());
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Service { what: ServiceCommand::Install { scene, user, dry_run, headless, unit_dir } }) => {
+            let opts = app::service::ServiceOptions { scene, user, dry_run, unit_dir, headless };
+            print!("{}", app::service::install(&opts)?);
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Schema) => {

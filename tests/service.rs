@@ -65,7 +65,7 @@ fn ready_then_watchdog_pings_then_stopping_with_the_reason() {
         texts.first().is_some_and(|t| t.starts_with("READY=1\nSTATUS=playing notify test headless")),
         "{texts:?}\n{log}"
     );
-    assert!(texts.last().is_some_and(|t| *t == "STOPPING=1\nSTATUS=stopped after --duration\n"), "{texts:?}");
+    assert!(texts.last().is_some_and(|t| *t == "STOPPING=1\nSTATUS=stopped: --duration reached\n"), "{texts:?}");
     let pings: Vec<Instant> = got.iter().filter(|(_, t)| t == "WATCHDOG=1\n").map(|(at, _)| *at).collect();
     // 3 s at one ping per 0.5 s (half of WATCHDOG_USEC): about 6. A gap of a whole period would
     // let systemd's watchdog fire (the margin is wide: a loaded 2-core CI machine must not fail).

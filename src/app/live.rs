@@ -78,7 +78,7 @@ pub fn run_headless(
             break "stopped by a signal (SIGTERM / Ctrl-C)";
         }
         if opts.duration.is_some_and(|d| started.elapsed() >= d) {
-            break "stopped after --duration";
+            break "stopped: --duration reached";
         }
         let t = match show.tick() {
             Ok(t) => t,

@@ -164,7 +164,7 @@ pub fn run_window(
     let presented = app
         .presented
         .map_or(0, |p| p.lock().unwrap_or_else(|e| e.into_inner()).iter().map(|(_, n)| *n).max().unwrap_or(0));
-    tracing::info!("{}; stopped after {presented} presented frames: {stats}", app.why);
+    tracing::info!("stopped after {presented} presented frames ({}): {stats}", app.why);
     app.notifier.stopping(app.why);
     Ok(stats)
 }
@@ -649,7 +649,7 @@ impl ApplicationHandler for App {
             return self.quit(el, "stopped by a signal (SIGTERM / Ctrl-C)");
         }
         if self.opts.duration.is_some_and(|d| self.started.elapsed() >= d) {
-            return self.quit(el, "stopped after --duration");
+            return self.quit(el, "stopped: --duration reached");
         }
         if self.last_poll.elapsed() >= MONITOR_POLL {
             self.last_poll = Instant::now();

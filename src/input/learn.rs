@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use toml_edit::{DocumentMut, Item, Table, value};
 
 use super::event::{EventKind, InputEvent, MidiMessage};
-use crate::show::commands::{Command, Learn};
+use crate::show::commands::Learn;
 
 /// A binding learned from one event.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,13 +60,9 @@ pub fn binding(learn: &Learn, e: &InputEvent, taken: &[&str]) -> Option<Learned>
         Learn::Command(c) => {
             let from = selector_of(e, true)?;
             let name = (1..).map(|n| format!("learned_{n}")).find(|n| !taken.contains(&n.as_str()))?;
-            Some(Learned::Trigger { name, from, action: command_text(c) })
+            Some(Learned::Trigger { name, from, action: c.to_string() })
         }
     }
-}
-
-fn command_text(c: &Command) -> String {
-    c.to_string()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -143,6 +139,7 @@ mod tests {
 
     use super::*;
     use crate::input::event::OscValue;
+    use crate::show::commands::Command;
 
     fn midi(msg: MidiMessage) -> InputEvent {
         InputEvent { t: 0.0, input: Arc::from("nano"), kind: EventKind::Midi { bytes: vec![], msg } }

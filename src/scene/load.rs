@@ -166,29 +166,27 @@ fn read_file(
         match key.get_ref().as_ref() {
             "include" => {}
             "show" => {
-                if from.is_some() {
-                    push(
-                        out,
-                        file,
-                        key.span(),
-                        "[show] belongs in the main scene file, not in an include",
-                        Some("move these settings to the main scene file"),
-                    );
-                } else if let Some((show, broken)) = entry::<ShowFile>(out, file, value.clone(), "[show]") {
-                    out.show = Some(At { file, span, value: show, broken });
+                if let Some(at) = main_only::<ShowFile>(
+                    out,
+                    file,
+                    from.is_some(),
+                    (key.span(), value),
+                    "[show]",
+                    "move these settings to the main scene file",
+                ) {
+                    out.show = Some(at);
                 }
             }
             "audio" => {
-                if from.is_some() {
-                    push(
-                        out,
-                        file,
-                        key.span(),
-                        "[audio] belongs in the main scene file, not in an include",
-                        Some("move the stream settings to the main scene file; speakers may stay in the include"),
-                    );
-                } else if let Some((audio, broken)) = entry::<AudioFile>(out, file, value.clone(), "[audio]") {
-                    out.audio = Some(At { file, span, value: audio, broken });
+                if let Some(at) = main_only::<AudioFile>(
+                    out,
+                    file,
+                    from.is_some(),
+                    (key.span(), value),
+                    "[audio]",
+                    "move the stream settings to the main scene file; speakers may stay in the include",
+                ) {
+                    out.audio = Some(at);
                 }
             }
             "params" => match value.get_ref() {
@@ -210,16 +208,15 @@ fn read_file(
                 ),
             },
             "panic" => {
-                if from.is_some() {
-                    push(
-                        out,
-                        file,
-                        key.span(),
-                        "[panic] belongs in the main scene file, not in an include",
-                        Some("move the safe state to the main scene file"),
-                    );
-                } else if let Some((panic, broken)) = entry::<PanicFile>(out, file, value.clone(), "[panic]") {
-                    out.panic = Some(At { file, span, value: panic, broken });
+                if let Some(at) = main_only::<PanicFile>(
+                    out,
+                    file,
+                    from.is_some(),
+                    (key.span(), value),
+                    "[panic]",
+                    "move the safe state to the main scene file",
+                ) {
+                    out.panic = Some(at);
                 }
             }
             "cues" => match value.get_ref() {
@@ -287,6 +284,24 @@ fn read_file(
         }
     }
     stack.pop();
+}
+
+/// A section only the main scene file may have (`[show]`, `[audio]`, `[panic]`): in an include it
+/// is an error at its key, with `hint`; else it is read like any entry.
+fn main_only<T: DeserializeOwned>(
+    out: &mut Parsed,
+    file: FileId,
+    in_include: bool,
+    (key, value): (std::ops::Range<usize>, &Spanned<DeValue<'_>>),
+    what: &str,
+    hint: &str,
+) -> Option<At<T>> {
+    if in_include {
+        push(out, file, key, &format!("{what} belongs in the main scene file, not in an include"), Some(hint));
+        return None;
+    }
+    let span = value.span();
+    entry::<T>(out, file, value.clone(), what).map(|(value, broken)| At { file, span, value, broken })
 }
 
 /// A `[[key]]` array of tables: each entry read on its own (see `entry`) into `list(out)`.

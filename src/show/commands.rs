@@ -70,22 +70,6 @@ pub enum Learn {
     Cancel,
 }
 
-impl Command {
-    /// The word that names the operation (`go`, `back`, ...), for logs and counters.
-    pub fn verb(&self) -> &'static str {
-        match self {
-            Command::Go(_) => "go",
-            Command::Back(_) => "back",
-            Command::Goto { .. } => "goto",
-            Command::Stop(_) => "stop",
-            Command::Panic => "panic",
-            Command::Reset => "reset",
-            Command::Set { .. } => "set",
-            Command::Learn(_) => "learn",
-        }
-    }
-}
-
 impl fmt::Display for Command {
     /// The text form (module doc); `parse` reads it back.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -522,16 +522,6 @@ impl CueEngine {
         }
     }
 
-    /// Whether a fade drives `target` now.
-    pub fn fading(&self, target: Target) -> bool {
-        self.fades.iter().any(|f| f.param == target)
-    }
-
-    /// The lists' names, in index order.
-    pub fn list_names(&self) -> impl Iterator<Item = &str> {
-        self.lists.iter().map(|l| &*l.name)
-    }
-
     /// The cue at `cue` of list `list`.
     pub fn cue(&self, list: usize, cue: usize) -> Option<&Cue> {
         self.lists.get(list).and_then(|l| l.cues.get(cue))
@@ -540,11 +530,6 @@ impl CueEngine {
     /// How many cues list `list` has.
     pub fn len(&self, list: usize) -> usize {
         self.lists.get(list).map_or(0, |l| l.cues.len())
-    }
-
-    /// Whether the engine has no lists.
-    pub fn is_empty(&self) -> bool {
-        self.lists.is_empty()
     }
 
     /// The follow-ons the last `step` started, in start order.

@@ -103,7 +103,9 @@ fn sustained(c: &mut Criterion) {
     let shared: Arc<dyn Files> = Arc::new(files(&text));
     let s = scene::load_from(shared.as_ref(), Path::new("s.toml")).expect("scene");
     let gpu = Gpu::headless().expect("GPU");
-    let mut player = live_show(gpu, s, shared, false, None).expect("show");
+    let state = tempfile::tempdir().expect("temp dir");
+    let day = quai::app::live::DayOptions::fresh_in(state.path());
+    let mut player = live_show(gpu, s, shared, false, None, &day).expect("show");
     let frame = |player: &mut Show| {
         let t = Instant::now();
         player.tick().expect("tick");
@@ -193,7 +195,9 @@ fn input_to_photon(c: &mut Criterion) {
     let shared: Arc<dyn Files> = Arc::new(files(&text));
     let s = scene::load_from(shared.as_ref(), Path::new("s.toml")).expect("scene");
     let gpu = Gpu::headless().expect("GPU");
-    let mut player = live_show(gpu, s, shared, false, None).expect("show");
+    let state = tempfile::tempdir().expect("temp dir");
+    let day = quai::app::live::DayOptions::fresh_in(state.path());
+    let mut player = live_show(gpu, s, shared, false, None, &day).expect("show");
     let sock = UdpSocket::bind("127.0.0.1:0").expect("sender");
     let period = Duration::from_secs_f64(1.0 / 60.0);
     let grid = Instant::now();

@@ -41,10 +41,13 @@ fn bench(c: &mut Criterion) {
     g.sample_size(10);
     g.bench_function("bare_adapter_and_device", |b| b.iter(|| Gpu::headless().expect("GPU")));
     let shared: Arc<dyn Files> = Arc::new(files.clone());
+    // A start reads the saved state: a fresh one each time, in a folder of its own.
+    let state = tempfile::tempdir().expect("temp dir");
+    let day = quai::app::live::DayOptions::fresh_in(state.path());
     g.bench_function("quai_headless", |b| {
         b.iter(|| {
             let (scene, gpu) = load_and_open_gpu(shared.clone(), demo, || Ok(Gpu::headless()?)).expect("start");
-            let mut show = live_show(gpu, scene, shared.clone(), false, None).expect("show");
+            let mut show = live_show(gpu, scene, shared.clone(), false, None, &day).expect("show");
             show.tick().expect("tick");
             show.gpu().wait();
         })

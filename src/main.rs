@@ -52,11 +52,25 @@ enum Command {
         /// on [ADDR:]PORT (a port alone listens on 127.0.0.1; 0.0.0.0:PORT for a tablet).
         #[arg(long, value_name = "[ADDR:]PORT", requires = "calibrate", value_parser = parse_osc_bind)]
         calibrate_osc: Option<std::net::SocketAddr>,
+        /// Keep the show's state (cue positions, parameters set live, standby) in this file
+        /// (default: one file per scene under $STATE_DIRECTORY, $XDG_STATE_HOME/quai or
+        /// ~/.local/state/quai). A restart comes back where the show was.
+        #[arg(long, value_name = "FILE")]
+        state: Option<PathBuf>,
+        /// Start from the scene's defaults instead of the saved state (which is then replaced).
+        #[arg(long)]
+        fresh: bool,
+        #[command(flatten)]
+        clock: ClockArgs,
     },
     /// Validate scenes; print every problem with file:line:col. Exit 1 on any error.
     Check {
         #[arg(required = true)]
         scenes: Vec<PathBuf>,
+        /// Show the schedule's next openings and closings from this date and time instead of now
+        /// (RFC 3339, or a civil date and time in the schedule's zone).
+        #[arg(long, value_name = "DATETIME")]
+        at: Option<String>,
     },
     /// Render frames with a fixed timestep to DIR/frame-000000.png… and DIR/contact-sheet.png.
     Render {
@@ -86,6 +100,9 @@ enum Command {
         /// mask) to DIR/OUTPUT/frame-000000.png…, with DIR/OUTPUT/contact-sheet.png.
         #[arg(long)]
         outputs: bool,
+        /// Run the scene's [schedule] on a test clock (an offline render ignores it otherwise).
+        #[command(flatten)]
+        clock: ClockArgs,
     },
     /// Print live input events, one per line, with a rate/drop summary every second.
     #[command(after_help = MONITOR_LED_HELP)]
@@ -296,19 +313,33 @@ fn stop_flag() -> Arc<AtomicBool> {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         None => demo(),
-        Some(Command::Run { scene, headless, duration, snapshot, record, no_overlay, calibrate, calibrate_osc }) => {
+        Some(Command::Run {
+            scene,
+            headless,
+            duration,
+            snapshot,
+            record,
+            no_overlay,
+            calibrate,
+            calibrate_osc,
+            state,
+            fresh,
+            clock,
+        }) => {
             let duration = duration.map(Duration::from_secs_f64);
-            let window = WindowOptions { duration, record, no_overlay, calibrate, calibrate_osc };
+            let day = app::live::DayOptions { state, fresh, clock: clock.get() };
+            let window = WindowOptions { duration, record, no_overlay, calibrate, calibrate_osc, day };
             play(Arc::new(Disk), &scene, headless, window, snapshot)
         }
-        Some(Command::Check { scenes }) => Ok(check(&scenes)),
-        Some(Command::Render { scene, frames, out, fps, size, replay, dmx, audio, outputs }) => {
+        Some(Command::Check { scenes, at }) => Ok(check(&scenes, at.as_deref())),
+        Some(Command::Render { scene, frames, out, fps, size, replay, dmx, audio, outputs, clock }) => {
             if let Some(f) = fps
                 && !(f.is_finite() && (1.0..=480.0).contains(&f))
             {
                 anyhow::bail!("--fps {f}: must be between 1 and 480, as a scene's fps");
             }
-            let opts = RenderOptions { frames, out, fps, size, progress: true, replay, dmx, audio, outputs };
+            let clock = clock.get();
+            let opts = RenderOptions { frames, out, fps, size, progress: true, replay, dmx, audio, outputs, clock };
             let r = app::offline::render(&Disk, &scene, &opts)?;
             println!(
                 "rendered {} frames ({}x{} at {} fps) to {} in {:.1} s; contact sheet: {}",
@@ -367,6 +398,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// A test clock for the schedule.
+#[derive(Debug, Clone, clap::Args)]
+struct ClockArgs {
+    /// Run the schedule on a test clock that starts at this wall time: 2026-03-29T01:59 (in the
+    /// schedule's zone), 2026-03-29T01:59+01:00, or 2026-03-29T01:59[Europe/Berlin].
+    #[arg(long, value_name = "DATETIME")]
+    clock: Option<String>,
+    /// With --clock: how many times faster than real time the test clock runs.
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0, requires = "clock")]
+    clock_speed: f64,
+}
+
+impl ClockArgs {
+    fn get(self) -> Option<(String, f64)> {
+        self.clock.map(|c| (c, self.clock_speed))
+    }
+}
+
 fn play(
     files: Arc<dyn Files>,
     scene: &Path,
@@ -376,7 +425,8 @@ fn play(
 ) -> anyhow::Result<ExitCode> {
     let stop = stop_flag();
     if headless {
-        let opts = LiveOptions { duration: window.duration, snapshot, watch: true, record: window.record };
+        let opts =
+            LiveOptions { duration: window.duration, snapshot, watch: true, record: window.record, day: window.day };
         app::live::run_headless(files, scene, &opts, stop)?;
     } else {
         if !app::window::display_available() {
@@ -386,6 +436,29 @@ fn play(
         app::window::run_window(files, loaded, window, stop)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The schedule as `quai check` shows it: open or closed at `t`, and the next changes.
+fn schedule_summary(s: &quai::show::schedule::Schedule, t: jiff::Timestamp) -> String {
+    use quai::show::schedule::Change;
+    let mut out = String::new();
+    let now = match s.open_at(t) {
+        Some(p) => format!("open at {} (until {})", s.describe(t), s.describe(p.close)),
+        None => format!("closed at {}", s.describe(t)),
+    };
+    out.push_str(&format!("  schedule ({}): {now}\n", s.zone_name));
+    let changes = s.upcoming(t, 6);
+    if changes.is_empty() {
+        out.push_str("  it does not open within a year: check [schedule] hours and dates\n");
+    }
+    for c in changes {
+        let line = match c {
+            Change::Opens(at) => format!("opens  {}", s.describe(at)),
+            Change::Closes(at) => format!("closes {}", s.describe(at)),
+        };
+        out.push_str(&format!("    {line}\n"));
+    }
+    out
 }
 
 /// `quai` alone: the bundled demo in a window, or a short preview on disk when there is no display.
@@ -407,6 +480,7 @@ fn demo() -> anyhow::Result<ExitCode> {
         dmx: false,
         audio: None,
         outputs: false,
+        clock: None,
     };
     let r = app::offline::render(files.as_ref(), path, &opts)?;
     println!(
@@ -418,7 +492,7 @@ fn demo() -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn check(scenes: &[PathBuf]) -> ExitCode {
+fn check(scenes: &[PathBuf], at: Option<&str>) -> ExitCode {
     let mut failed = false;
     for path in scenes {
         match scene::load(path) {
@@ -453,7 +527,19 @@ fn check(scenes: &[PathBuf]) -> ExitCode {
                     path.display(),
                     s.layers.len(),
                     s.params.len()
-                )
+                );
+                if let Some(schedule) = &s.schedule {
+                    match at.map(|a| (a, app::live::parse_instant(a, &schedule.zone))) {
+                        Some((a, None)) => {
+                            eprintln!(
+                                "--at {a:?}: not a date and time; write 2026-03-29T01:59 or 2026-03-29T01:59+01:00"
+                            );
+                            failed = true;
+                        }
+                        Some((_, Some(t))) => print!("{}", schedule_summary(schedule, t)),
+                        None => print!("{}", schedule_summary(schedule, jiff::Timestamp::now())),
+                    }
+                }
             }
             Err(e) => {
                 failed = true;

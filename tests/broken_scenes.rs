@@ -302,6 +302,41 @@ broken_scenes! {
         at("trigger_unknown_list.toml", 12, 6, "trigger `button`: no cue list named `pictures`")
             .hint("did you mean `picture`?"),
     ];
+    /// Case `schedule_overlap`: a day's openings overlap; a late opening runs into the next day's.
+    schedule_overlap: "schedule_overlap.toml" => [
+        at("schedule_overlap.toml", 8, 17, "fri's hours run to 11:00 on sat, past sat's opening at 10:00")
+            .hint("end the late opening"),
+        at("schedule_overlap.toml", 8, 75, "opening hours `10:00-14:00` and `13:00-18:00` overlap")
+            .hint("back to back"),
+    ];
+    /// Case `schedule_unknown_zone`: a misspelt time zone.
+    schedule_unknown_zone: "schedule_unknown_zone.toml" => [
+        at("schedule_unknown_zone.toml", 7, 12, "unknown time zone `Europe/Berln`")
+            .hint("did you mean `Europe/Berlin`?"),
+    ];
+    /// Case `schedule_bad_time`: 25:00, a one-digit minute, a day that is none.
+    schedule_bad_time: "schedule_bad_time.toml" => [
+        at("schedule_bad_time.toml", 8, 23, "`25:00` is not a time of day: hours go from 00 to 23")
+            .hint("24-hour clock"),
+        at("schedule_bad_time.toml", 8, 44, "`10:5` is not a time of day: minutes have two digits"),
+        at("schedule_bad_time.toml", 8, 58, "`someday` is not a day or a range of days").hint("tue-fri"),
+    ];
+    /// Case `schedule_bad_date`: 30 February, month 13.
+    schedule_bad_date: "schedule_bad_date.toml" => [
+        at("schedule_bad_date.toml", 9, 11, "`2026-02-30` is not a date: February 2026 has 28 days"),
+        at("schedule_bad_date.toml", 9, 36, "`2026-13-01` is not a date: there is no month 13"),
+    ];
+    /// Case `schedule_bad_commands`: the opening names a misspelt cue; a timed command has no time.
+    schedule_bad_commands: "schedule_bad_commands.toml" => [
+        at("schedule_bad_commands.toml", 12, 11, "[schedule] opening: no cue `dwan` in list `main`")
+            .hint("did you mean `dawn`?"),
+        at("schedule_bad_commands.toml", 15, 6, "[[schedule.at]] #1 has no `time`"),
+    ];
+    /// Case `schedule_in_include`: `[schedule]` belongs in the main scene file.
+    schedule_in_include: "schedule_in_include.toml" => [
+        at("_schedule_in_include.toml", 1, 2, "[schedule] belongs in the main scene file")
+            .hint("main scene file"),
+    ];
     /// Case `csv_without_columns`: protocol = "csv" needs the column names.
     csv_without_columns: "csv_without_columns.toml" => [
         at("csv_without_columns.toml", 5, 12, "csv needs `columns`").hint("columns = ["),

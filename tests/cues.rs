@@ -118,6 +118,8 @@ fn offline(events: Vec<InputEvent>) -> Show {
         size: None,
         watch: None,
         inputs: ShowInputs::Replay(events),
+        wall: None,
+        state: None,
     };
     Show::new(gpu(), scene, opts).expect("show")
 }

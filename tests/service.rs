@@ -74,6 +74,39 @@ fn ready_then_watchdog_pings_then_stopping_with_the_reason() {
     assert!(widest < Duration::from_secs(1), "a gap of {widest:?} lets systemd's watchdog fire");
 }
 
+/// A frame loop that hangs (made to, with `QUAI_DEBUG_HANG_AFTER`) stops feeding the watchdog
+/// while the process lives on: the pings come from the frame loop, not from a thread of their own.
+#[test]
+fn a_hung_frame_loop_stops_the_watchdog_pings() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let path = tmp.path().join("notify");
+    let socket = UnixDatagram::bind(&path).expect("bind");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_quai"));
+    cmd.args(["run", "--headless", "--duration", "60"])
+        .arg(scene(tmp.path()))
+        .env("NOTIFY_SOCKET", &path)
+        .env("WATCHDOG_USEC", "1000000")
+        .env("QUAI_DEBUG_HANG_AFTER", "2")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(tmp.path().join("quai.log")).expect("log"));
+    let mut q = Proc(cmd.spawn().expect("quai"));
+    let t0 = Instant::now();
+    let got = collect(&socket, Duration::from_secs(10));
+    let alive = q.0.try_wait().expect("try_wait").is_none();
+    let status = q.stop();
+    let log = std::fs::read_to_string(tmp.path().join("quai.log")).unwrap_or_default();
+    assert!(alive, "the process lives on while its frame loop hangs: {status}\n{log}");
+    assert!(log.contains("the frame loop hangs now"), "{log}");
+    assert!(got.iter().any(|(_, t)| t.starts_with("READY=1")), "{got:?}");
+    let pings: Vec<Instant> = got.iter().filter(|(_, t)| t == "WATCHDOG=1\n").map(|(at, _)| *at).collect();
+    assert!(!pings.is_empty(), "pings before the hang: {got:?}");
+    let last = *pings.last().expect("a ping");
+    // Collected for 10 s, hung 2 s after the first frame: no ping for well over the watchdog's
+    // 1 s period at the end, which is what makes systemd restart the show.
+    let silent = t0 + Duration::from_secs(10) - last;
+    assert!(silent > Duration::from_millis(2500), "the pings went on until {:?} after the start: {got:?}", last - t0);
+}
+
 #[test]
 fn sigterm_is_named_as_what_stopped_the_show() {
     let tmp = tempfile::tempdir().expect("tmp");

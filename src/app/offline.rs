@@ -35,6 +35,9 @@ pub struct RenderOptions {
     /// Also write each window output's warped, blended, masked frame (`DIR/OUTPUT/frame-N.png`)
     /// and a contact sheet per output.
     pub outputs: bool,
+    /// Run the scene's schedule on this test clock (`--clock`, `--clock-speed`); without it an
+    /// offline render ignores the schedule.
+    pub clock: Option<(String, f64)>,
 }
 
 #[derive(Debug, Clone)]
@@ -55,7 +58,19 @@ pub fn frame_path(dir: &Path, frame: u64) -> PathBuf {
 /// `read_canvas` or an attached output). `fps`/`size`: `None` = the scene's own.
 pub fn offline_show(gpu: Gpu, scene: Scene, fps: Option<f64>, size: Option<[u32; 2]>) -> Result<Show, AppError> {
     let clock = ClockMode::Fixed(fps.unwrap_or(scene.fps));
-    Show::new(gpu, scene, ShowOptions { clock, audio: AudioMode::Off, size, watch: None, inputs: ShowInputs::Idle })
+    Show::new(
+        gpu,
+        scene,
+        ShowOptions {
+            clock,
+            audio: AudioMode::Off,
+            size,
+            watch: None,
+            inputs: ShowInputs::Idle,
+            wall: None,
+            state: None,
+        },
+    )
 }
 
 pub fn render(files: &dyn Files, scene_path: &Path, opts: &RenderOptions) -> Result<RenderReport, AppError> {
@@ -77,9 +92,20 @@ pub fn render(files: &dyn Files, scene_path: &Path, opts: &RenderOptions) -> Res
         Some(log) => Some(crate::input::log::read(log, &scene)?),
         None => None,
     };
+    if opts.clock.is_some() && events.is_some() {
+        return Err(AppError::Usage(
+            "--clock with --replay: the input log already holds the commands the schedule sent; leave out --clock"
+                .to_string(),
+        ));
+    }
+    let wall = match &opts.clock {
+        Some(_) => Some(super::live::wall_clock(&opts.clock, &scene)?),
+        None => None,
+    };
     let inputs = events.map_or(ShowInputs::Idle, ShowInputs::Replay);
     let audio = opts.audio.clone().map_or(AudioMode::Off, AudioMode::Bounce);
-    let opts_show = ShowOptions { clock: ClockMode::Fixed(fps), audio, size: Some(size), watch: None, inputs };
+    let opts_show =
+        ShowOptions { clock: ClockMode::Fixed(fps), audio, size: Some(size), watch: None, inputs, wall, state: None };
     if opts.dmx && scene.leds.is_empty() {
         return Err(AppError::Usage(format!(
             "--dmx: {} has no LED outputs; add an [[outputs]] entry of kind \"artnet\" or \"sacn\" with its \

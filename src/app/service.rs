@@ -86,6 +86,8 @@ pub fn unit(quai: &Path, scene: &Path, name: &str, user: &str, headless: bool) -
          {display}\
          RuntimeDirectory=quai/{name}\n\
          Environment=XDG_RUNTIME_DIR=/run/quai/{name}\n\
+         # The show's state (cue positions, parameters set live, standby) survives a restart here.\n\
+         StateDirectory=quai/{name}\n\
          StandardOutput=journal\n\
          StandardError=journal\n\
          SyslogIdentifier=quai-{name}\n\

@@ -59,6 +59,7 @@ pub struct WindowOptions {
     pub calibrate: bool,
     /// With `calibrate`: also take calibration moves as OSC on this address.
     pub calibrate_osc: Option<std::net::SocketAddr>,
+    pub day: super::live::DayOptions,
 }
 
 /// How often the monitors are looked for again (hot-plugged projectors).
@@ -222,7 +223,7 @@ impl App {
         let refresh =
             opened.first().and_then(|(w, _)| w.window.current_monitor()).and_then(|m| m.refresh_rate_millihertz());
         let all = scene.window_outputs();
-        let mut show = live_show(gpu, scene, self.files.clone(), true, self.opts.record.as_deref())?;
+        let mut show = live_show(gpu, scene, self.files.clone(), true, self.opts.record.as_deref(), &self.opts.day)?;
         if let Some(hz) = refresh {
             show.set_display_period(1000.0 / hz as f64);
         }
@@ -636,7 +637,11 @@ impl ApplicationHandler for App {
             // The first window paces the show: one tick per redraw of it draws every window.
             WindowEvent::RedrawRequested if k == 0 => {
                 self.tick(el);
-                if let Some(w) = self.windows.first() {
+                // In standby the next redraw waits (about_to_wait asks for it): a few black
+                // frames a second instead of one per refresh.
+                if self.show.as_ref().is_some_and(|s| s.asleep()) {
+                    self.next_tick = Instant::now() + Duration::from_secs_f64(super::live::STANDBY_PERIOD);
+                } else if let Some(w) = self.windows.first() {
                     w.window.request_redraw();
                 }
             }
@@ -662,6 +667,14 @@ impl ApplicationHandler for App {
                 self.tick(el);
                 let fps = self.show.as_ref().map_or(60.0, |s| s.scene().fps);
                 self.next_tick = (self.next_tick + Duration::from_secs_f64(1.0 / fps)).max(now);
+            }
+            el.set_control_flow(ControlFlow::WaitUntil(self.next_tick.min(self.last_poll + MONITOR_POLL)));
+        } else if self.show.as_ref().is_some_and(|s| s.asleep()) {
+            if Instant::now() >= self.next_tick
+                && let Some(w) = self.windows.first()
+            {
+                w.window.request_redraw();
+                self.next_tick = Instant::now() + Duration::from_secs(1);
             }
             el.set_control_flow(ControlFlow::WaitUntil(self.next_tick.min(self.last_poll + MONITOR_POLL)));
         } else {

@@ -104,6 +104,10 @@ pub struct Cued {
     /// A panic: every sound stops, fading out within this many seconds (or its own `fade_out`
     /// if shorter).
     pub panic: Option<f32>,
+    /// Standby: no sound starts.
+    pub silent: bool,
+    /// Out of standby: the sounds that start with the scene start again.
+    pub wake: bool,
 }
 
 impl Cued {
@@ -111,6 +115,8 @@ impl Cued {
         self.play.clear();
         self.silence.clear();
         self.panic = None;
+        self.silent = false;
+        self.wake = false;
     }
 }
 
@@ -255,13 +261,13 @@ impl ShowAudio {
             let fresh = std::mem::take(&mut self.players[i].fresh);
             let c = self.players[i].common();
             let named = |list: &[String]| list.iter().any(|n| n == c.name);
-            let start = (fresh && c.autoplay) || crossed(c.start) || named(&cued.play);
+            let start = ((fresh || cued.wake) && c.autoplay) || crossed(c.start) || named(&cued.play);
             let stop = crossed(c.stop) || named(&cued.silence) || cued.panic.is_some();
             let fade = match cued.panic {
                 Some(within) => within.min(c.fade_out),
                 None => c.fade_out,
             };
-            let start = start && cued.panic.is_none();
+            let start = start && cued.panic.is_none() && !cued.silent;
             if stop && let Some(id) = self.players[i].voice.take() {
                 let _ = self.handle.stop(id, at, fade);
                 self.players[i].stream = None;

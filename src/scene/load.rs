@@ -11,7 +11,7 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 use super::diag::{Diagnostic, did_you_mean};
 use super::file::{
     AnalysisFile, AudioFile, BusFile, CueFile, FixtureFile, InputFile, LayerFile, MappingFile, OutputFile, PanicFile,
-    ParamFile, ShowFile, SoundFile, SpeakerFile, SynthFile, TriggerFile,
+    ParamFile, ScheduleFile, ShowFile, SoundFile, SpeakerFile, SynthFile, TriggerFile,
 };
 use super::source::{Files, SourceText, resolve};
 
@@ -50,6 +50,7 @@ pub struct Parsed {
     /// Each cue with the name of its list, in merge order.
     pub cues: Vec<At<(Spanned<String>, CueFile)>>,
     pub panic: Option<At<PanicFile>>,
+    pub schedule: Option<At<ScheduleFile>>,
     /// `[keys]`: each key name with its command text.
     pub keys: Vec<At<(Spanned<String>, Spanned<String>)>>,
     pub diagnostics: Vec<Diagnostic>,
@@ -57,9 +58,9 @@ pub struct Parsed {
     pub files: Vec<PathBuf>,
 }
 
-const TOP_KEYS: [&str; 18] = [
+const TOP_KEYS: [&str; 19] = [
     "include", "show", "params", "layers", "outputs", "fixtures", "inputs", "mappings", "triggers", "audio",
-    "speakers", "sounds", "synths", "buses", "analysis", "cues", "panic", "keys",
+    "speakers", "sounds", "synths", "buses", "analysis", "cues", "panic", "keys", "schedule",
 ];
 
 pub fn parse(files: &dyn Files, path: &Path) -> Parsed {
@@ -219,6 +220,18 @@ fn read_file(
                     out.panic = Some(at);
                 }
             }
+            "schedule" => {
+                if let Some(at) = main_only::<ScheduleFile>(
+                    out,
+                    file,
+                    from.is_some(),
+                    (key.span(), value),
+                    "[schedule]",
+                    "move the opening hours to the main scene file",
+                ) {
+                    out.schedule = Some(at);
+                }
+            }
             "cues" => match value.get_ref() {
                 DeValue::Table(t) => {
                     for (list, cues) in t.iter() {
@@ -286,7 +299,7 @@ fn read_file(
     stack.pop();
 }
 
-/// A section only the main scene file may have (`[show]`, `[audio]`, `[panic]`): in an include it
+/// A section only the main scene file may have (`[show]`, `[audio]`, `[panic]`, `[schedule]`): in an include it
 /// is an error at its key, with `hint`; else it is read like any entry.
 fn main_only<T: DeserializeOwned>(
     out: &mut Parsed,

@@ -51,6 +51,8 @@ pub struct Scene {
     pub panic: Panic,
     /// Keys of a show window and the command each sends.
     pub keys: Vec<KeyBinding>,
+    /// Opening hours, closing to standby, commands at times of day (`[schedule]`).
+    pub schedule: Option<std::sync::Arc<crate::show::schedule::Schedule>>,
     /// Which writer of a parameter wins while a cue fade runs.
     pub priorities: crate::show::params::Priorities,
     /// Every file read to build this scene (scene files, includes, shaders, images): what hot reload watches.

@@ -12,6 +12,8 @@
 //! goto dawn       that cue of the default list  goto picture/dawn that cue of list `picture`
 //! stop            stop every list's fades       stop picture      stop one list
 //! panic           everything to the safe state  reset             back to the scene's start
+//! standby         fade out, then black, silent  standby 10        ... over 10 s
+//! wake            out of standby: reset, then the schedule's `opening` commands
 //! set speed 0.5   a direct parameter set
 //! learn speed     bind the next control moved to `speed` (a mapping, written into the scene)
 //! learn go sound  bind the next control moved to `go sound` (a trigger, written into the scene)
@@ -26,6 +28,7 @@
 //! /quai/cue/goto s:cue|list/cue   /quai/cue/LIST/goto s:cue
 //! /quai/cue/stop [s:list]         /quai/cue/LIST/stop
 //! /quai/panic                     /quai/reset
+//! /quai/standby                  /quai/wake
 //! /quai/param/NAME f:value
 //! /quai/learn s:PARAM|COMMAND     /quai/learn/cancel
 //! ```
@@ -50,6 +53,11 @@ pub enum Command {
     Stop(Option<String>),
     Panic,
     Reset,
+    /// Fade every layer and sound out over this many seconds (`None`: the scene's closing fade),
+    /// then hold black and silent (the schedule's closing, or an operator).
+    Standby(Option<f32>),
+    /// Out of standby: back to the scene's start, then the schedule's `opening` commands.
+    Wake,
     Set {
         param: String,
         value: f32,
@@ -85,6 +93,9 @@ impl fmt::Display for Command {
             Command::Goto { list: None, cue } => write!(f, "goto {cue}"),
             Command::Panic => f.write_str("panic"),
             Command::Reset => f.write_str("reset"),
+            Command::Standby(None) => f.write_str("standby"),
+            Command::Standby(Some(s)) => write!(f, "standby {s}"),
+            Command::Wake => f.write_str("wake"),
             Command::Set { param, value } => write!(f, "set {param} {value}"),
             Command::Learn(Learn::Param(p)) if is_verb(p) || p == "param" || p == "cancel" => {
                 write!(f, "learn param {p}")
@@ -117,11 +128,11 @@ pub enum CommandError {
 impl CommandError {
     /// What to write instead, for hints.
     pub const FORMS: &'static str = "commands are: go [LIST], back [LIST], goto [LIST/]CUE, stop [LIST], panic, \
-                                     reset, set PARAM VALUE, learn PARAM, learn COMMAND, learn cancel";
+                                     reset, standby [SECONDS], wake, set PARAM VALUE, learn PARAM, learn COMMAND, learn cancel";
 
     pub const OSC_FORMS: &'static str = "quai's OSC addresses are /quai/cue/go, /quai/cue/back, /quai/cue/goto s:CUE, \
                                          /quai/cue/stop, /quai/cue/LIST/go (and back, goto, stop), /quai/panic, \
-                                         /quai/reset and /quai/param/NAME f:VALUE";
+                                         /quai/reset, /quai/standby, /quai/wake and /quai/param/NAME f:VALUE";
 }
 
 /// A list or cue name as commands and OSC addresses carry it: letters, digits, `_`, `-` and `.`
@@ -132,7 +143,7 @@ pub fn is_name(s: &str) -> bool {
 
 /// The first word of each command (a parameter named so needs `learn param NAME`).
 fn is_verb(w: &str) -> bool {
-    matches!(w, "go" | "back" | "goto" | "stop" | "panic" | "reset" | "set" | "learn")
+    matches!(w, "go" | "back" | "goto" | "stop" | "panic" | "reset" | "standby" | "wake" | "set" | "learn")
 }
 
 /// Reads the text form (module doc).
@@ -166,7 +177,14 @@ pub fn parse(text: &str) -> Result<Command, CommandError> {
         ["goto", ..] => Err(bad("write goto CUE or goto LIST/CUE")),
         ["panic"] => Ok(Command::Panic),
         ["reset"] => Ok(Command::Reset),
-        ["panic" | "reset", ..] => Err(bad("takes no arguments")),
+        ["wake"] => Ok(Command::Wake),
+        ["panic" | "reset" | "wake", ..] => Err(bad("takes no arguments")),
+        ["standby"] => Ok(Command::Standby(None)),
+        ["standby", secs] => match secs.parse::<f32>() {
+            Ok(s) if s.is_finite() && (0.0..=3600.0).contains(&s) => Ok(Command::Standby(Some(s))),
+            _ => Err(bad("the fade is a number of seconds, 0 to 3600")),
+        },
+        ["standby", ..] => Err(bad("write standby or standby SECONDS")),
         ["set", param, value] => {
             let value: f32 =
                 value.parse().ok().filter(|v: &f32| v.is_finite()).ok_or_else(|| bad("the value must be a number"))?;
@@ -256,6 +274,8 @@ pub fn from_osc(addr: &str, first: Option<f64>, text: Option<&str>) -> Result<Fr
         }
         ["panic"] => button(Command::Panic),
         ["reset"] => button(Command::Reset),
+        ["standby"] => button(Command::Standby(None)),
+        ["wake"] => button(Command::Wake),
         ["learn"] => match text {
             Some(t) => FromOsc::Command(parse(&format!("learn {t}"))?),
             None => return Err(bad("needs what to learn as a string: s:PARAM or s:\"go LIST\"")),
@@ -289,6 +309,9 @@ mod tests {
             Command::Stop(None),
             Command::Panic,
             Command::Reset,
+            Command::Standby(None),
+            Command::Standby(Some(12.5)),
+            Command::Wake,
             Command::Set { param: "speed".into(), value: 0.25 },
             Command::Learn(Learn::Param("speed".into())),
             Command::Learn(Learn::Param("go".into())),

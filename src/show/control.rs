@@ -7,7 +7,7 @@ use super::ParamStore;
 use super::commands::{Command, Issued};
 use super::cues::{CueEngine, CueError, Fired, Target, Write};
 use crate::audio::show::Cued;
-use crate::scene::{ParamId, Scene};
+use crate::scene::Scene;
 
 pub struct Control {
     engine: CueEngine,
@@ -20,7 +20,23 @@ pub struct Control {
     pub refused: u64,
     /// Cue operations carried out (GO, back, goto, stop, panic, reset, follow-ons).
     pub operations: u64,
+    standby: Standby,
 }
+
+/// Whether the show is playing or closed (schedule, operator).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Standby {
+    Awake,
+    /// Fading out; asleep from `until` (show time).
+    Closing {
+        until: f64,
+    },
+    /// Black and silent: nothing is composited, no sound starts.
+    Asleep,
+}
+
+/// The fade of `standby` with no `[schedule]` to give one (seconds).
+pub const STANDBY_FADE: f64 = 3.0;
 
 impl Control {
     pub fn new(scene: &Scene) -> Self {
@@ -36,6 +52,7 @@ impl Control {
             writes: Vec::new(),
             refused: 0,
             operations: 0,
+            standby: Standby::Awake,
         }
     }
 
@@ -55,7 +72,39 @@ impl Control {
         }
         next.refused = self.refused;
         next.operations = self.operations;
+        next.standby = self.standby;
         next
+    }
+
+    pub fn standby(&self) -> Standby {
+        self.standby
+    }
+
+    /// Puts `list`'s playhead on `cue` without starting it (a restored state); false when the
+    /// scene no longer has that list or cue.
+    pub fn restore_playhead(&mut self, list: &str, cue: &str) -> bool {
+        let Some(li) = self.engine.list_index(list) else { return false };
+        self.engine.set_playhead(li, cue);
+        self.engine.playhead(li).and_then(|c| self.engine.cue(li, c)).is_some_and(|c| c.name == cue)
+    }
+
+    /// A layer's opacity from a restored state.
+    pub fn restore_opacity(&mut self, layer: usize, opacity: f32) {
+        if let Some(o) = self.opacity.get_mut(layer) {
+            *o = opacity;
+        }
+    }
+
+    /// Black and silent: the show composites nothing and may tick slowly.
+    pub fn asleep(&self) -> bool {
+        self.standby == Standby::Asleep
+    }
+
+    /// Start in standby (closed at start, or restored so): black at once, no fade.
+    pub fn sleep_now(&mut self) {
+        self.opacity.iter_mut().for_each(|o| *o = 0.0);
+        self.engine.panic(0.0, &[], 0.0);
+        self.standby = Standby::Asleep;
     }
 
     /// The layers' opacities now, by layer index (what the compositor draws with).
@@ -107,6 +156,15 @@ impl Control {
             self.operations += 1;
             self.started(&f, "a follow-on");
         }
+        if let Standby::Closing { until } = self.standby
+            && now >= until
+        {
+            self.standby = Standby::Asleep;
+            tracing::info!(
+                "standby at {now:.3} s: black and silent; `wake` (or the schedule's opening) starts the show"
+            );
+        }
+        self.cued.silent = self.standby != Standby::Awake;
     }
 
     /// Ends the fades of parameters another writer took over.
@@ -124,6 +182,13 @@ impl Control {
                 None => scene.default_list.ok_or(CueError::NoLists),
             }
         };
+        if self.standby != Standby::Awake
+            && matches!(c.command, Command::Go(_) | Command::Back(_) | Command::Goto { .. })
+        {
+            self.refused += 1;
+            tracing::warn!("`{}` from {}: the show is in standby; send `wake` first. Nothing changed", c.command, c.by);
+            return;
+        }
         let result: Result<(), CueError> = match &c.command {
             Command::Go(l) => list(l).and_then(|i| self.engine.go(i, t)).map(|f| self.started(&f, &c.by)),
             Command::Back(l) => list(l).and_then(|i| self.engine.back(i, t)).map(|f| self.started(&f, &c.by)),
@@ -158,17 +223,40 @@ impl Control {
                 Ok(())
             }
             Command::Reset => {
-                self.engine.reset();
-                self.opacity = start_opacity(scene);
-                for (i, d) in scene.params.iter().enumerate() {
-                    params.unhold(ParamId(i));
-                    let _ = params.write(ParamId(i), d.default, super::Writer::Direct);
-                }
-                let _ = params.take_overs().count();
+                self.reset(scene, params, false);
                 tracing::info!(
                     "reset from {} at {t:.3} s: cue lists, layers and parameters are back at the start",
                     c.by
                 );
+                Ok(())
+            }
+            Command::Standby(fade) => {
+                if self.standby != Standby::Awake {
+                    tracing::info!("standby from {}: already in standby", c.by);
+                    return;
+                }
+                let fade =
+                    fade.map(f64::from).unwrap_or_else(|| scene.schedule.as_ref().map_or(STANDBY_FADE, |s| s.fade));
+                let dark: Vec<(Target, f32)> = (0..scene.layers.len()).map(|i| (Target::Opacity(i), 0.0)).collect();
+                self.engine.panic(t, &dark, fade);
+                self.cued.panic = Some(fade as f32);
+                self.standby = Standby::Closing { until: t + fade };
+                tracing::info!("standby from {} at {t:.3} s: fading out over {fade} s, then black and silent", c.by);
+                Ok(())
+            }
+            Command::Wake => {
+                if self.standby == Standby::Awake {
+                    tracing::info!("wake from {}: the show is not in standby; nothing changed", c.by);
+                    return;
+                }
+                self.reset(scene, params, true);
+                self.standby = Standby::Awake;
+                self.cued.wake = true;
+                tracing::info!("wake from {} at {t:.3} s: the show starts again from the top", c.by);
+                let opening = scene.schedule.as_ref().map(|s| s.opening.clone()).unwrap_or_default();
+                for command in opening {
+                    self.apply(&Issued { t, by: c.by.clone(), command }, now, scene, params);
+                }
                 Ok(())
             }
             // Learn is the inputs' business (they see the controls move); see `input::learn`.
@@ -187,7 +275,13 @@ impl Control {
                     return;
                 }
                 Some(id) => {
-                    let _ = params.write(id, *value, super::Writer::Direct);
+                    let written = params.write(id, *value, super::Writer::Direct);
+                    // A fade started this tick has not held the parameter yet: a set that
+                    // outranks cues ends it here, as it would a held one.
+                    let p = params.priorities();
+                    if p.direct >= p.cue && matches!(written, Ok(super::Written::Applied | super::Written::TookOver)) {
+                        self.engine.release(Target::Param(id));
+                    }
                     tracing::debug!("set {param} = {value} from {}", c.by);
                     Ok(())
                 }
@@ -205,6 +299,14 @@ impl Control {
                 tracing::warn!("`{}` from {}: {e}; nothing changed", c.command, c.by);
             }
         }
+    }
+
+    /// Back to the scene's start: playheads, layer opacities, parameters (`keep_live`: but the
+    /// values set directly stay, see `ParamStore::restart`).
+    fn reset(&mut self, scene: &Scene, params: &mut ParamStore, keep_live: bool) {
+        self.engine.reset();
+        self.opacity = start_opacity(scene);
+        params.restart(keep_live);
     }
 
     /// A cue started: log it and hand its sounds to the audio.
@@ -271,5 +373,51 @@ mod tests {
         c.step(0.1, &mut vec![go(0.1, "pic")], &second, &mut params);
         assert_eq!(c.engine().playhead(0), Some(2), "GO goes on from where the list was");
         assert_eq!(params.value(crate::scene::ParamId(0)), 1.0);
+    }
+
+    fn cmd(t: f64, text: &str) -> Issued {
+        Issued { t, by: Arc::from("test"), command: crate::show::commands::parse(text).expect("command") }
+    }
+
+    /// A direct set in the same tick as the GO whose cue fades that parameter wins: it outranks
+    /// the cue, as it would once the fade held the parameter.
+    #[test]
+    fn a_set_right_after_a_go_outranks_the_cue() {
+        let s = scene("[params.a]\n[[cues.main]]\nname = \"1\"\nfade = 10\nset = { a = 1.0 }\n");
+        let mut params = ParamStore::new(&s.params);
+        let mut c = Control::new(&s);
+        c.step(0.0, &mut vec![cmd(0.0, "go"), cmd(0.0, "set a 0.25")], &s, &mut params);
+        c.step(5.0, &mut vec![], &s, &mut params);
+        assert_eq!(params.target(crate::scene::ParamId(0)), 0.25);
+        assert_eq!(params.last_writer(crate::scene::ParamId(0)), Some(crate::show::Writer::Direct));
+    }
+
+    /// `standby` fades the layers out and then sleeps; cue operations are refused while asleep;
+    /// `wake` starts again from the top, keeps what was set live, and runs the opening commands.
+    #[test]
+    fn standby_then_wake_runs_the_opening() {
+        let s = scene(
+            "[params.a]\n[params.b]\n[[layers]]\nname = \"wash\"\ncolor = \"#ffffff\"\n\
+             [[cues.main]]\nname = \"1\"\nset = { a = 1.0 }\n[[cues.main]]\nname = \"2\"\n\
+             [schedule]\ntimezone = \"UTC\"\nhours = { daily = \"10:00-18:00\" }\nopening = \"goto main/2\"\nfade = 2\n",
+        );
+        let mut params = ParamStore::new(&s.params);
+        let mut c = Control::new(&s);
+        c.step(0.0, &mut vec![cmd(0.0, "go"), cmd(0.0, "set b 0.5")], &s, &mut params);
+        c.step(1.0, &mut vec![cmd(1.0, "standby")], &s, &mut params);
+        assert_eq!(c.standby(), Standby::Closing { until: 3.0 });
+        c.step(2.0, &mut vec![], &s, &mut params);
+        assert!((c.opacity()[0] - 0.5).abs() < 1e-6, "half way out: {:?}", c.opacity());
+        assert!(c.cued().silent, "no sound starts while closing");
+        c.step(3.0, &mut vec![cmd(3.0, "go")], &s, &mut params);
+        assert!(c.asleep());
+        assert_eq!((c.refused, c.opacity()[0]), (1, 0.0), "GO refused in standby");
+        c.step(4.0, &mut vec![cmd(4.0, "wake")], &s, &mut params);
+        assert_eq!(c.standby(), Standby::Awake);
+        assert_eq!(c.engine().playhead(0), Some(1), "the opening's goto main/2");
+        assert_eq!(c.opacity()[0], 1.0);
+        let (a, b) = (crate::scene::ParamId(0), crate::scene::ParamId(1));
+        assert_eq!((params.target(a), params.target(b)), (0.0, 0.5), "cue values reset, live ones kept");
+        assert!(c.cued().wake, "the sounds that start with the scene start again");
     }
 }

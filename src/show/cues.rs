@@ -407,6 +407,16 @@ impl CueEngine {
         self.lists.iter().position(|l| &*l.name == name)
     }
 
+    /// How many lists there are, and each one's name.
+    pub fn list_names(&self) -> impl Iterator<Item = &str> {
+        self.lists.iter().map(|l| &*l.name)
+    }
+
+    /// Where each running fade is going: what a restart must come back to.
+    pub fn fade_ends(&self) -> impl Iterator<Item = (Target, f32)> + '_ {
+        self.fades.iter().filter(|f| !f.held).map(|f| (f.param, f.to as f32))
+    }
+
     /// The last cue the list started, if any.
     pub fn playhead(&self, list: usize) -> Option<usize> {
         self.lists.get(list).and_then(|l| l.playhead)

@@ -9,10 +9,12 @@ pub mod commands;
 pub mod control;
 pub mod cues;
 pub mod params;
+pub mod schedule;
+pub mod state;
 pub mod stats;
 pub mod tick;
 
 pub use clock::{Clock, FrameTime, ShowClock};
 pub use params::{ParamError, ParamStore, Priorities, Writer, WriterRule, Written};
 pub use stats::FrameStats;
-pub use tick::{AudioMode, ClockMode, Show, ShowInputs, ShowOptions};
+pub use tick::{AudioMode, ClockMode, Show, ShowInputs, ShowOptions, StateOptions};

@@ -92,6 +92,8 @@ pub struct ParamStore {
     latest: Vec<[Option<f32>; 3]>,
     /// Held parameters another writer took over since the last `take_overs`.
     taken: Vec<ParamId>,
+    /// Which writer kind wrote each parameter last (`None`: nobody since the start or a reset).
+    last: Vec<Option<Writer>>,
     /// Writes ignored because a fade of a higher priority held the parameter.
     pub ignored: u64,
 }
@@ -111,6 +113,7 @@ impl ParamStore {
             held: vec![false; defs.len()],
             latest: vec![[None; 3]; defs.len()],
             taken: Vec::with_capacity(defs.len()),
+            last: vec![None; defs.len()],
             ignored: 0,
         }
     }
@@ -124,6 +127,8 @@ impl ParamStore {
             if let Some(j) = self.defs.iter().position(|o| o.name == d.name) {
                 next.values[i] = self.values[j].clamp(d.min, d.max);
                 next.targets[i] = self.targets[j].clamp(d.min, d.max);
+                next.last[i] = self.last[j];
+                next.latest[i][Writer::Direct as usize] = self.latest[j][Writer::Direct as usize];
             }
         }
         next
@@ -154,6 +159,7 @@ impl ParamStore {
         let outcome = match d.writers {
             WriterRule::Htp => {
                 self.latest[id.0][by as usize] = Some(value);
+                self.last[id.0] = Some(by);
                 let top = self.latest[id.0].iter().flatten().copied().fold(f32::NEG_INFINITY, f32::max);
                 self.put(id, top);
                 return Ok(Written::Applied);
@@ -170,8 +176,45 @@ impl ParamStore {
             WriterRule::Priority => Written::Applied,
         };
         self.latest[id.0][by as usize] = Some(value);
+        self.last[id.0] = Some(by);
         self.put(id, value);
         Ok(outcome)
+    }
+
+    /// Back to the defaults (`reset`, and `wake` at an opening). Every writer's latest value is
+    /// forgotten, except, with `keep_live`, values set directly (console, OSC `/quai/param`),
+    /// which a technician set for the room and which stay.
+    pub fn restart(&mut self, keep_live: bool) {
+        for i in 0..self.defs.len() {
+            let live = self.latest[i][Writer::Direct as usize].filter(|_| keep_live);
+            self.latest[i] = [None; 3];
+            self.latest[i][Writer::Direct as usize] = live;
+            self.last[i] = live.map(|_| Writer::Direct);
+            self.held[i] = false;
+            self.put(ParamId(i), live.unwrap_or(self.defs[i].default));
+        }
+        self.taken.clear();
+    }
+
+    /// A value from the saved state, in place at once (no smoothing): `live` when it was set
+    /// directly (it then stays across openings, see `restart`), else as the cues left it.
+    pub fn restore(&mut self, id: ParamId, value: f32, live: bool) {
+        let Some(d) = self.defs.get(id.0) else { return };
+        let v = value.clamp(d.min, d.max);
+        let by = if live { Writer::Direct } else { Writer::Cue };
+        self.latest[id.0][by as usize] = Some(v);
+        self.last[id.0] = Some(by);
+        self.targets[id.0] = v;
+        self.values[id.0] = v;
+    }
+
+    pub fn priorities(&self) -> Priorities {
+        self.priorities
+    }
+
+    /// Which writer kind wrote `id` last.
+    pub fn last_writer(&self, id: ParamId) -> Option<Writer> {
+        self.last.get(id.0).copied().flatten()
     }
 
     /// A cue fade's write: `active` while the fade runs (it holds the parameter), false on its last.

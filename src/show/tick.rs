@@ -9,10 +9,12 @@ use std::time::Instant;
 
 use super::commands::Issued;
 use super::control::Control;
+use super::schedule::{AtStart, Scheduler, WallClock};
+use super::state::{SavedState, StateSaver};
 use super::{Clock, FrameStats, FrameTime, ParamStore, ShowClock};
 use crate::app::AppError;
 use crate::audio::show::ShowAudio;
-use crate::input::event::InputEvent;
+use crate::input::event::{EventKind, InputEvent};
 use crate::input::hub::InputHub;
 use crate::input::log::Recorder;
 use crate::output::{Frame, Output};
@@ -59,6 +61,19 @@ pub struct ShowOptions {
     /// Watch the scene's files (when they are on disk) and swap in edits.
     pub watch: Option<Arc<dyn Files>>,
     pub inputs: ShowInputs,
+    /// Where the schedule takes the time of day from (`None`: the schedule is not run, as in an
+    /// offline render without `--clock`).
+    pub wall: Option<WallClock>,
+    /// Save and restore the show's state (live runs).
+    pub state: Option<StateOptions>,
+}
+
+/// Where a live show keeps its state, and whether to start without it.
+#[derive(Debug, Clone)]
+pub struct StateOptions {
+    pub path: std::path::PathBuf,
+    /// `quai run --fresh`: start from the scene's defaults (the file is overwritten as the show runs).
+    pub fresh: bool,
 }
 
 pub struct Show {
@@ -70,6 +85,11 @@ pub struct Show {
     pub control: Control,
     /// Commands found this tick (reused).
     issued: Vec<Issued>,
+    /// Opening hours (when the scene has a `[schedule]` and the show a wall clock).
+    scheduler: Option<Scheduler>,
+    wall: Option<WallClock>,
+    /// Saves the state as it changes (live runs).
+    saver: Option<StateSaver>,
     clock: Clock,
     origin: ShowClock,
     pub inputs: InputHub,
@@ -123,10 +143,23 @@ impl Show {
             ClockMode::Live => (Clock::live_at(origin), Some(FrameStats::new(1.0 / scene.fps))),
             ClockMode::Fixed(fps) => (Clock::fixed(fps), None),
         };
+        let mut params = ParamStore::with_priorities(&scene.params, scene.priorities);
+        let mut control = Control::new(&scene);
+        let (saver, saved_at) = match opts.state {
+            Some(st) => restore(&st, &scene, &mut params, &mut control),
+            None => (None, None),
+        };
+        let scheduler = match (&scene.schedule, opts.wall) {
+            (Some(s), Some(wall)) => Some(start_schedule(s.clone(), wall, saved_at, &mut control)),
+            _ => None,
+        };
         Ok(Self {
-            params: ParamStore::with_priorities(&scene.params, scene.priorities),
-            control: Control::new(&scene),
+            params,
+            control,
             issued: Vec::new(),
+            scheduler,
+            wall: opts.wall,
+            saver,
             gpu_name: gpu.describe(),
             gpu,
             compositor,
@@ -188,6 +221,13 @@ impl Show {
     pub fn tick(&mut self) -> Result<FrameTime, AppError> {
         self.poll_reload();
         let t = self.clock.tick();
+        if let Some(s) = &mut self.scheduler {
+            let queue = self.inputs.command_queue();
+            s.poll(t.time, &mut |command, why| {
+                tracing::info!("{why}");
+                queue.push(InputEvent { t: t.time, input: Arc::from("schedule"), kind: EventKind::Command(command) });
+            });
+        }
         let fired = self.inputs.step(t.time, &mut self.params, &mut self.issued);
         for name in &fired {
             tracing::info!("trigger `{name}` fired at {:.3} s (frame {})", t.time, t.frame);
@@ -199,20 +239,35 @@ impl Show {
             None => [0.0; 4],
         };
         self.params.advance(t.delta as f32);
-        self.compositor.prepare(
-            &self.gpu.queue,
-            &FrameInput {
-                time: t.time,
-                delta: t.delta,
-                frame: t.frame,
-                params: self.params.values(),
-                audio,
-                opacity: self.control.opacity(),
-            },
-        );
+        if let Some(saver) = &mut self.saver {
+            let (scene, params, control) = (self.compositor.scene(), &self.params, &self.control);
+            let wall = self.wall.unwrap_or(WallClock::System);
+            saver.offer(
+                Instant::now(),
+                || SavedState::capture(scene, params, control),
+                || wall.now(t.time).to_string(),
+            );
+        }
         let mut encoder =
             self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("quai tick") });
-        self.compositor.draw(&mut encoder, &self.canvas.view);
+        if self.control.asleep() {
+            // Standby: black, and no layer is drawn.
+            let black = wgpu::LoadOp::Clear(wgpu::Color::BLACK);
+            drop(crate::render::pipelines::color_pass(&mut encoder, "standby", &self.canvas.view, black));
+        } else {
+            self.compositor.prepare(
+                &self.gpu.queue,
+                &FrameInput {
+                    time: t.time,
+                    delta: t.delta,
+                    frame: t.frame,
+                    params: self.params.values(),
+                    audio,
+                    opacity: self.control.opacity(),
+                },
+            );
+            self.compositor.draw(&mut encoder, &self.canvas.view);
+        }
         self.last = t;
         let mut outputs = std::mem::take(&mut self.outputs);
         let frame = self.frame();
@@ -223,7 +278,9 @@ impl Show {
         let submitted = outputs.iter_mut().try_for_each(|o| o.submitted(&frame));
         self.outputs = outputs;
         submitted?;
-        if let Some(stats) = &mut self.stats {
+        if let Some(stats) = &mut self.stats
+            && !self.control.asleep()
+        {
             let now = Instant::now();
             if let Some(prev) = self.last_tick {
                 stats.record(now - prev);
@@ -231,7 +288,39 @@ impl Show {
             self.last_tick = Some(now);
             stats.report(now, &self.gpu_name);
         }
+        if self.control.asleep() {
+            // Standby ticks slowly on purpose: not frames to count.
+            self.last_tick = None;
+        }
         Ok(t)
+    }
+
+    /// Whether the show is black and silent in standby (a live loop may tick slowly then).
+    pub fn asleep(&self) -> bool {
+        self.control.asleep()
+    }
+
+    /// The running schedule, if any.
+    pub fn scheduler(&self) -> Option<&Scheduler> {
+        self.scheduler.as_ref()
+    }
+
+    /// A reload may add, change or remove the schedule; the show's standby carries on, and an
+    /// added or changed schedule takes over from the next tick (closing the show if it says so).
+    fn rebind_schedule(&mut self, scene: &Scene) {
+        match (&scene.schedule, self.wall, &mut self.scheduler) {
+            (Some(s), Some(_), Some(running)) => running.rebind(s.clone(), !self.control.asleep()),
+            (Some(s), Some(wall), None) => {
+                let (mut running, _) = Scheduler::new(s.clone(), wall, self.last.time);
+                running.rebind(s.clone(), !self.control.asleep());
+                self.scheduler = Some(running);
+            }
+            (None, _, Some(_)) => {
+                tracing::info!("the scene has no [schedule] any more: the show stays as it is (`wake` / `standby`)");
+                self.scheduler = None;
+            }
+            _ => {}
+        }
     }
 
     /// What the outputs see of the latest tick.
@@ -248,6 +337,10 @@ impl Show {
     /// Stop: every output finishes (the canvas still holds the last tick's picture). All of them
     /// are finished even when one fails; the first error is returned.
     pub fn finish(&mut self) -> Result<(), AppError> {
+        if let Some(mut saver) = self.saver.take() {
+            let stamp = self.wall.unwrap_or(WallClock::System).now(self.last.time).to_string();
+            saver.finish(SavedState::capture(self.compositor.scene(), &self.params, &self.control), stamp);
+        }
         self.gpu.wait();
         if let Some(audio) = self.audio.take() {
             // An offline bounce ends where the last frame ends: frames × 1/fps.
@@ -321,6 +414,8 @@ impl Show {
             }
         }
         if swapped {
+            let scene = self.compositor.scene().clone();
+            self.rebind_schedule(&scene);
             let mut outputs = std::mem::take(&mut self.outputs);
             let frame = self.frame();
             outputs.iter_mut().for_each(|o| o.scene_changed(&frame));
@@ -337,6 +432,76 @@ impl Drop for Show {
             let _ = self.finish();
         }
     }
+}
+
+/// Reads the state file (unless `--fresh`) into `params` and `control`, and starts the saver.
+/// Returns it and when the state was saved.
+fn restore(
+    st: &StateOptions,
+    scene: &Scene,
+    params: &mut ParamStore,
+    control: &mut Control,
+) -> (Option<StateSaver>, Option<jiff::Timestamp>) {
+    let shown = st.path.display();
+    let loaded = if st.fresh {
+        tracing::info!("--fresh: starting from the scene's defaults; the state in {shown} will be replaced");
+        None
+    } else {
+        match super::state::load(&st.path, &scene.path) {
+            Ok(Some(s)) => {
+                let r = s.apply(scene, params, control);
+                tracing::info!("restored from {shown} (saved {}): {r}", s.saved_at);
+                Some(s)
+            }
+            Ok(None) => {
+                tracing::info!("no saved state in {shown} yet: starting from the scene's defaults");
+                None
+            }
+            Err(e) => {
+                tracing::warn!("state: {e}; starting from the scene's defaults");
+                None
+            }
+        }
+    };
+    let saved_at = loaded.as_ref().and_then(|s| s.saved_at.parse().ok());
+    (Some(StateSaver::start(st.path.clone(), loaded)), saved_at)
+}
+
+/// The schedule at start: closed → standby at once (no fade); open → as restored when the state
+/// was saved during this opening, else as at opening (a `wake` at the first tick).
+fn start_schedule(
+    schedule: Arc<super::schedule::Schedule>,
+    wall: WallClock,
+    saved_at: Option<jiff::Timestamp>,
+    control: &mut Control,
+) -> Scheduler {
+    let (mut s, at) = Scheduler::new(schedule.clone(), wall, 0.0);
+    let zone = &schedule.zone_name;
+    match at {
+        AtStart::Closed(next) => {
+            control.sleep_now();
+            let next = next.map_or("not within a year".to_string(), |t| format!("opens {}", schedule.describe(t)));
+            tracing::info!(
+                "schedule ({zone}): closed now, {next}; standby (black, silent) until then, or until a `wake` \
+                 (/quai/wake, or a key bound to it)"
+            );
+        }
+        AtStart::Open(p) => {
+            let current = saved_at.is_some_and(|t| t >= p.open) && !control.asleep();
+            tracing::info!(
+                "schedule ({zone}): open since {} until {}{}",
+                schedule.describe(p.open),
+                schedule.describe(p.close),
+                if current { "; going on from the restored state" } else { "; starting as at opening" }
+            );
+            if !current {
+                // Asleep now, so the first tick's poll opens the show: `wake` and `opening`.
+                control.sleep_now();
+                s.rebind(schedule, false);
+            }
+        }
+    }
+    s
 }
 
 /// The hot-reload watcher; its loader thread keeps the GPU cache, so an edit rebuilds only the

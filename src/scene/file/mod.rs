@@ -11,12 +11,14 @@ mod audio;
 mod cues;
 mod inputs;
 mod outputs;
+mod schedule;
 mod values;
 
 pub use audio::*;
 pub use cues::*;
 pub use inputs::*;
 pub use outputs::*;
+pub use schedule::*;
 pub use values::*;
 
 /// A whole scene file (the root file or an include). Only used for the JSON Schema: the loader
@@ -63,6 +65,8 @@ pub struct SceneFile {
     /// Keys in a show window and the command each sends: `space = "go"`, `b = "back picture"`.
     #[serde(default)]
     pub keys: BTreeMap<String, String>,
+    /// Opening hours, closing to standby, and commands at times of day; only in the main scene file.
+    pub schedule: Option<ScheduleFile>,
     /// The audio stream: host, device, rate, channels, voices; only in the main scene file.
     pub audio: Option<AudioFile>,
     /// The speakers of the room, usually in a hardware/speakers/ file that the scene includes.

@@ -309,7 +309,7 @@ fn param_targets(
 }
 
 /// A command's text at `text`: parsed, and its names checked.
-fn command_at(
+pub(super) fn command_at(
     cx: &mut Ctx,
     file: FileId,
     text: &Spanned<String>,
@@ -396,7 +396,12 @@ fn check_refs(
             known
         }
         Command::Learn(Learn::Command(c)) => check_refs(cx, file, span, c, lists, params, what),
-        Command::Stop(None) | Command::Panic | Command::Reset | Command::Learn(Learn::Cancel) => true,
+        Command::Stop(None)
+        | Command::Panic
+        | Command::Reset
+        | Command::Standby(_)
+        | Command::Wake
+        | Command::Learn(Learn::Cancel) => true,
     }
 }
 

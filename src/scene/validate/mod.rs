@@ -10,6 +10,7 @@ mod cues;
 mod inputs;
 mod layers;
 mod outputs;
+mod schedule;
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -205,6 +206,8 @@ pub fn validate(
     // [[cues.*]], [panic], [keys], and the commands triggers send
     cx.context.clear();
     let cues = cues::check(&mut cx, &params, &layers, &audio, &triggers);
+    cx.context.clear();
+    let schedule = schedule::check(&mut cx, &cues.lists, &params);
 
     let mut files_read = parsed.files.clone();
     files_read.append(&mut cx.read);
@@ -240,6 +243,7 @@ pub fn validate(
         default_list: cues.default_list,
         panic: cues.panic,
         keys: cues.keys,
+        schedule,
         priorities,
         files: files_read,
     })

@@ -423,6 +423,48 @@ mod tests {
         assert_eq!(load(&path, Path::new("/tmp/x.toml")), Ok(None), "gone: the next start is fresh");
     }
 
+    fn scene(text: &str) -> Scene {
+        crate::scene::load_str(Path::new("s.toml"), text).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// What a show saves comes back into a scene that has since lost a cue, a parameter and a
+    /// layer: the rest is restored, the missing names are listed.
+    #[test]
+    fn a_scene_edit_that_removes_things_leaves_the_rest_usable() {
+        let before = scene(
+            "[params.a]\n[params.gone]\n[[layers]]\nname = \"wash\"\ncolor = \"#ffffff\"\nvisible = false\n\
+             [[layers]]\nname = \"old\"\ncolor = \"#000000\"\n\
+             [[cues.main]]\nname = \"1\"\nfade = 30\nshow = [\"wash\"]\nset = { a = 0.8, gone = 1.0 }\n\
+             [[cues.side]]\nname = \"x\"\n",
+        );
+        let mut params = ParamStore::new(&before.params);
+        let mut control = Control::new(&before);
+        let go = |l: &str| super::super::commands::Issued {
+            t: 0.0,
+            by: std::sync::Arc::from("test"),
+            command: super::super::commands::Command::Go(Some(l.into())),
+        };
+        control.step(0.0, &mut vec![go("main"), go("side")], &before, &mut params);
+        control.step(1.0, &mut vec![], &before, &mut params);
+        let saved = SavedState::capture(&before, &params, &control);
+        assert_eq!(saved.params.get("a"), Some(&0.8), "the fade's end, not where it is at 1 s of 30");
+        assert_eq!(saved.opacity.get("wash"), Some(&1.0));
+
+        let after = scene(
+            "[params.a]\n[[layers]]\nname = \"wash\"\ncolor = \"#ffffff\"\nvisible = false\n\
+             [[cues.main]]\nname = \"1\"\nshow = [\"wash\"]\n[[cues.side]]\nname = \"y\"\n",
+        );
+        let mut params = ParamStore::new(&after.params);
+        let mut control = Control::new(&after);
+        let r = saved.apply(&after, &mut params, &mut control);
+        assert_eq!(r.cues, ["main/1"]);
+        assert_eq!((r.params, r.layers), (1, 1));
+        assert_eq!(r.missing, ["cue side/x", "parameter `gone`", "layer `old`"]);
+        assert_eq!(control.engine().playhead(0), Some(0));
+        assert_eq!((params.value(ParamId(0)), control.opacity()[0]), (0.8, 1.0));
+        assert!(r.to_string().contains("left out, no longer in the scene: cue side/x"), "{r}");
+    }
+
     #[test]
     fn default_paths_differ_by_folder() {
         let a = default_path(Path::new("/a/show.toml"));

@@ -195,6 +195,9 @@ pub fn run_headless(
     notifier.stopping(why);
     show.finish()?;
     let stats = show.stats().cloned().unwrap_or_else(|| FrameStats::new(1.0 / 60.0));
-    tracing::info!("stopped: {stats}");
+    match show.standby_ticks {
+        0 => tracing::info!("stopped: {stats}"),
+        n => tracing::info!("stopped: {stats}; and {n} ticks in standby (black, at {STANDBY_PERIOD} s each)"),
+    }
     Ok(stats)
 }

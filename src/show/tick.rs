@@ -107,6 +107,8 @@ pub struct Show {
     gpu_name: String,
     /// How many scenes have been swapped in by hot reload.
     pub reloads: u64,
+    /// Ticks spent in standby (black; not counted in the frame statistics).
+    pub standby_ticks: u64,
     /// Why the latest edit did not load (the diagnostics, as logged), until an edit loads again.
     pub reload_error: Option<Arc<str>>,
 }
@@ -175,6 +177,7 @@ impl Show {
             last_tick: None,
             last: FrameTime { time: 0.0, delta: 0.0, frame: 0 },
             reloads: 0,
+            standby_ticks: 0,
             reload_error: None,
         })
     }
@@ -291,6 +294,7 @@ impl Show {
         if self.control.asleep() {
             // Standby ticks slowly on purpose: not frames to count.
             self.last_tick = None;
+            self.standby_ticks += 1;
         }
         Ok(t)
     }

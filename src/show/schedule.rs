@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use jiff::Timestamp;
-use jiff::civil::{Date, Weekday};
+use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
 use super::commands::Command;
@@ -194,10 +194,6 @@ pub fn hhmm(minute: u16) -> String {
 /// Weekday names as the scene writes them, Monday first.
 pub const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
-pub fn weekday_index(w: Weekday) -> usize {
-    w.to_monday_zero_offset() as usize
-}
-
 /// What the show takes the time of day from.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum WallClock {
@@ -250,14 +246,13 @@ impl Scheduler {
     pub fn new(schedule: Arc<Schedule>, clock: WallClock, show_time: f64) -> (Self, AtStart) {
         let now = clock.now(show_time);
         let period = schedule.open_at(now);
-        let at_start = match period {
-            Some(p) => AtStart::Open(p),
-            None => AtStart::Closed(match schedule.next_change(now) {
-                Some(Change::Opens(t)) => Some(t),
-                _ => None,
-            }),
+        let next = schedule.next_change(now);
+        let at_start = match (period, next) {
+            (Some(p), _) => AtStart::Open(p),
+            (None, Some(Change::Opens(t))) => AtStart::Closed(Some(t)),
+            (None, _) => AtStart::Closed(None),
         };
-        let until = change_instant(schedule.next_change(now));
+        let until = change_instant(next);
         (Self { schedule, clock, open: period.is_some(), until, last: now }, at_start)
     }
 

@@ -58,11 +58,7 @@ impl SavedState {
     /// The show's state now. `saved_at` is filled in when it is written.
     pub fn capture(scene: &Scene, params: &ParamStore, control: &Control) -> Self {
         let engine = control.engine();
-        let mut ends: Vec<(Target, f32)> = engine.fade_ends().collect();
-        ends.sort_by_key(|(t, _)| match t {
-            Target::Param(p) => (0, p.0),
-            Target::Opacity(i) => (1, *i),
-        });
+        let ends: Vec<(Target, f32)> = engine.fade_ends().collect();
         let end = |t: Target| ends.iter().find(|(e, _)| *e == t).map(|(_, v)| *v);
         let mut cues = BTreeMap::new();
         for (i, name) in engine.list_names().enumerate() {

@@ -5,6 +5,7 @@
 pub mod app;
 pub mod audio;
 pub mod bundled;
+pub mod console;
 pub mod input;
 pub mod output;
 pub mod render;

@@ -14,6 +14,8 @@ use quai::app::offline::RenderOptions;
 use quai::app::window::WindowOptions;
 use quai::app::{self, AppError};
 use quai::scene::{self, Disk, Files};
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
 
 #[derive(Parser)]
 #[command(name = "quai", version, about = "Runtime for interactive media installations", long_about = None)]
@@ -60,6 +62,14 @@ enum Command {
         /// Start from the scene's defaults instead of the saved state (which is then replaced).
         #[arg(long)]
         fresh: bool,
+        /// Serve the web console on [ADDR:]PORT (a port alone: this machine only; 0.0.0.0:PORT for
+        /// the network). Over the scene's [console] bind. The control token comes from the scene
+        /// or from QUAI_TOKEN.
+        #[arg(long, value_name = "[ADDR:]PORT", value_parser = parse_osc_bind)]
+        console: Option<std::net::SocketAddr>,
+        /// Serve OSCQuery (the parameter tree for other tools) on [ADDR:]PORT.
+        #[arg(long, value_name = "[ADDR:]PORT", value_parser = parse_osc_bind)]
+        oscquery: Option<std::net::SocketAddr>,
         #[command(flatten)]
         clock: ClockArgs,
     },
@@ -169,6 +179,12 @@ enum Command {
     },
     /// List GPUs, displays, MIDI ports, serial ports and network interfaces.
     Devices,
+    /// A running show's health and state, from its web console (exit 0 healthy, 2 not healthy or
+    /// not reachable).
+    Status {
+        /// The console's address: HOST:PORT, or a port on this machine (default 127.0.0.1:8080).
+        addr: Option<String>,
+    },
     /// Run a scene unattended as a systemd service.
     Service {
         #[command(subcommand)]
@@ -249,6 +265,9 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_target(false)
         .with_ansi(ansi)
+        .finish()
+        // The web console's log view: the same lines, kept in memory.
+        .with(quai::console::LogRing::layer())
         .init();
     // Usage errors are user errors: exit 1 (clap's own default would be 2, our "environment" code).
     let cli = match Cli::try_parse() {
@@ -324,10 +343,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             calibrate_osc,
             state,
             fresh,
+            console,
+            oscquery,
             clock,
         }) => {
             let duration = duration.map(Duration::from_secs_f64);
-            let day = app::live::DayOptions { state, fresh, clock: clock.get() };
+            let day = app::live::DayOptions { state, fresh, clock: clock.get(), console, oscquery };
             let window = WindowOptions { duration, record, no_overlay, calibrate, calibrate_osc, day };
             play(Arc::new(Disk), &scene, headless, window, snapshot)
         }
@@ -385,6 +406,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Devices) => {
             print!("{}", app::devices::report());
             Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Status { addr }) => {
+            let healthy = app::remote::status(addr.as_deref(), &mut std::io::stdout())?;
+            Ok(if healthy { ExitCode::SUCCESS } else { ExitCode::from(2) })
         }
         Some(Command::Service { what: ServiceCommand::Install { scene, user, dry_run, headless, unit_dir } }) => {
             let opts = app::service::ServiceOptions { scene, user, dry_run, unit_dir, headless };

@@ -40,12 +40,15 @@ pub struct DayOptions {
     /// A test clock for the schedule: the wall time at the start (RFC 3339, or a civil date and
     /// time in the schedule's zone), and how much faster than real time it runs.
     pub clock: Option<(String, f64)>,
+    /// `--console [ADDR:]PORT` and `--oscquery [ADDR:]PORT` (over the scene's `[console]`).
+    pub console: Option<std::net::SocketAddr>,
+    pub oscquery: Option<std::net::SocketAddr>,
 }
 
 impl DayOptions {
     /// A fresh start whose state is kept in `dir` (benches, examples, tests).
     pub fn fresh_in(dir: &Path) -> Self {
-        Self { state: Some(dir.join("state.json")), fresh: true, clock: None }
+        Self { state: Some(dir.join("state.json")), fresh: true, ..Self::default() }
     }
 }
 
@@ -102,8 +105,17 @@ pub fn live_show(
         state: Some(StateOptions { path, fresh: day.fresh }),
     };
     let leds = crate::output::led::LedOutputs::live(&gpu, &scene);
+    let console = crate::console::ConsoleOptions::resolve(
+        scene.console.as_ref(),
+        day.console,
+        day.oscquery,
+        std::env::var("QUAI_TOKEN").ok(),
+    );
     let mut show = Show::new(gpu, scene, opts)?;
     show.add_output(Box::new(leds));
+    if let Some(c) = console {
+        show.attach_console(&c)?;
+    }
     Ok(show)
 }
 

@@ -11,6 +11,7 @@ pub mod monitor;
 pub mod monitors;
 pub mod notify;
 pub mod offline;
+pub mod remote;
 pub mod service;
 
 pub mod window;

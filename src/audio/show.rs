@@ -227,6 +227,29 @@ impl ShowAudio {
         }))
     }
 
+    /// The stream as the console shows it: the device and the output's level (peak and RMS,
+    /// 0..1 over -60..0 dBFS).
+    pub fn status(&self) -> crate::console::status::AudioStatus {
+        let device = match &self.run {
+            Run::Live { stream, .. } => match stream.state() {
+                super::stream::StreamState::Starting => "starting".to_string(),
+                super::stream::StreamState::Running { host, device, sample_rate, buffer, channels } => {
+                    format!(
+                        "{host} {device}, {sample_rate} Hz, {channels} ch, {buffer} frames; {} underruns",
+                        stream.underruns()
+                    )
+                }
+                super::stream::StreamState::Silent { reason } => format!("silent: {reason}"),
+            },
+            Run::Offline(_) => format!("offline bounce, {} Hz, {} ch", self.sample_rate, self.channels),
+        };
+        let level = |db: f32| ((db + 60.0) / 60.0).clamp(0.0, 1.0);
+        crate::console::status::AudioStatus {
+            device,
+            meters: vec![level(self.features.peak_db), level(self.features.rms_db)],
+        }
+    }
+
     /// One tick: render offline audio up to this frame, bring analysis into `params`, start and
     /// stop sounds (by their triggers and thresholds, and as `cued` by the cues that started).
     /// Returns `quai.audio` (low, mid, high, level) for the shaders.

@@ -57,6 +57,8 @@ pub struct InputHub {
     /// `/quai/calibrate/...` messages of the last `step`, for a window calibrating its projectors
     /// (`--calibrate`): one OSC surface for the whole show.
     calibration: Vec<InputEvent>,
+    /// The latest event of each input (and of the command queue), for the console.
+    last: Vec<InputEvent>,
     /// Events delivered since the start, and triggers fired.
     pub delivered: u64,
     pub triggers_fired: u64,
@@ -88,6 +90,7 @@ impl InputHub {
             trigger_names: scene.triggers.iter().map(|t| t.name.clone()).collect(),
             learned: Vec::new(),
             calibration: Vec::new(),
+            last: Vec::new(),
             delivered: 0,
             triggers_fired: 0,
         }
@@ -294,6 +297,15 @@ impl InputHub {
             }
         }
         self.delivered += batch.len() as u64;
+        // The newest event per input: at most one clone per input and tick.
+        for e in batch.iter().rev() {
+            match self.last.iter().position(|l| l.input == e.input) {
+                Some(i) if self.last[i].t < e.t => self.last[i].clone_from(e),
+                Some(_) => {}
+                None if self.last.len() < 64 => self.last.push(e.clone()),
+                None => {}
+            }
+        }
         self.batch = taken;
         self.triggers_fired += self.fired.len() as u64;
         self.mapper.apply(params);
@@ -419,6 +431,61 @@ impl InputHub {
                 }
             }
         }
+    }
+
+    /// Each input as the console shows it: kind, connection state, counters, the latest event;
+    /// then the commands sent straight to the show (keys, the console, the schedule).
+    pub fn input_status(&self) -> Vec<crate::console::status::InputStatus> {
+        use crate::scene::InputKind;
+        let last = |name: &str| self.last.iter().find(|e| &*e.input == name).map(|e| e.to_string());
+        let mut out: Vec<_> = self
+            .inputs
+            .iter()
+            .enumerate()
+            .map(|(i, input)| {
+                let q = self.queues.get(i);
+                let state = match self.sources.get(i) {
+                    Some(Some(s)) => s.status(),
+                    Some(None) => "not started: see the log".to_string(),
+                    None if self.replay.is_empty() && self.queues.is_empty() => "idle (offline)".to_string(),
+                    None => "starting".to_string(),
+                };
+                crate::console::status::InputStatus {
+                    name: input.name.clone(),
+                    kind: match input.kind {
+                        InputKind::Osc { .. } => "osc",
+                        InputKind::Midi { .. } => "midi",
+                        InputKind::Serial { .. } => "serial",
+                    },
+                    state,
+                    received: q.map_or(0, |q| q.received()),
+                    dropped: q.map_or(0, |q| q.dropped()),
+                    rate: 0.0,
+                    last: last(&input.name),
+                }
+            })
+            .collect();
+        let commands =
+            self.last.iter().filter(|e| matches!(e.kind, EventKind::Command(_))).max_by(|a, b| a.t.total_cmp(&b.t));
+        out.push(crate::console::status::InputStatus {
+            name: "commands".into(),
+            kind: "commands",
+            state: "keys, console, schedule".into(),
+            received: self.commands.received(),
+            dropped: self.commands.dropped(),
+            rate: 0.0,
+            last: commands.map(|e| e.to_string()),
+        });
+        out
+    }
+
+    /// What an armed learn binds the next control moved to.
+    pub fn learning(&self) -> Option<String> {
+        self.learning.as_ref().map(|(l, _, _)| match l {
+            commands::Learn::Param(p) => p.clone(),
+            commands::Learn::Command(c) => c.to_string(),
+            commands::Learn::Cancel => "cancel".into(),
+        })
     }
 
     /// Per-input (name, received, dropped) counts of the live queues.

@@ -48,6 +48,18 @@ pub trait Output {
         Ok(())
     }
 
+    /// What the web console shows of it: one line per thing it drives (an LED output, a window).
+    fn status(&self, out: &mut Vec<crate::console::status::OutputStatus>) {
+        out.push(crate::console::status::OutputStatus {
+            name: self.name(),
+            kind: "output",
+            state: "running".into(),
+            sent: None,
+            rate: None,
+            failing: false,
+        });
+    }
+
     /// The show stops: the canvas still holds the last tick's picture. Flush, send what a stop
     /// should send, join threads.
     fn finish(&mut self, _frame: &Frame<'_>) -> Result<(), AppError> {

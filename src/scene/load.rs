@@ -10,8 +10,8 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::diag::{Diagnostic, did_you_mean};
 use super::file::{
-    AnalysisFile, AudioFile, BusFile, CueFile, FixtureFile, InputFile, LayerFile, MappingFile, OutputFile, PanicFile,
-    ParamFile, ScheduleFile, ShowFile, SoundFile, SpeakerFile, SynthFile, TriggerFile,
+    AnalysisFile, AudioFile, BusFile, ConsoleFile, CueFile, FixtureFile, InputFile, LayerFile, MappingFile, OutputFile,
+    PanicFile, ParamFile, ScheduleFile, ShowFile, SoundFile, SpeakerFile, SynthFile, TriggerFile,
 };
 use super::source::{Files, SourceText, resolve};
 
@@ -51,6 +51,8 @@ pub struct Parsed {
     pub cues: Vec<At<(Spanned<String>, CueFile)>>,
     pub panic: Option<At<PanicFile>>,
     pub schedule: Option<At<ScheduleFile>>,
+    /// `[console]`, from the main file or one include.
+    pub console: Option<At<ConsoleFile>>,
     /// `[keys]`: each key name with its command text.
     pub keys: Vec<At<(Spanned<String>, Spanned<String>)>>,
     pub diagnostics: Vec<Diagnostic>,
@@ -58,9 +60,9 @@ pub struct Parsed {
     pub files: Vec<PathBuf>,
 }
 
-const TOP_KEYS: [&str; 19] = [
+const TOP_KEYS: [&str; 20] = [
     "include", "show", "params", "layers", "outputs", "fixtures", "inputs", "mappings", "triggers", "audio",
-    "speakers", "sounds", "synths", "buses", "analysis", "cues", "panic", "keys", "schedule",
+    "speakers", "sounds", "synths", "buses", "analysis", "cues", "panic", "keys", "schedule", "console",
 ];
 
 pub fn parse(files: &dyn Files, path: &Path) -> Parsed {
@@ -230,6 +232,16 @@ fn read_file(
                     "move the opening hours to the main scene file",
                 ) {
                     out.schedule = Some(at);
+                }
+            }
+            "console" => {
+                if let Some(first) = &out.console {
+                    let src = &out.sources[first.file];
+                    let (line, col) = src.line_col(first.span.start);
+                    let hint = format!("keep one [console] table; the first is at {}:{line}:{col}", src.path.display());
+                    push(out, file, key.span(), "[console] is set twice", Some(&hint));
+                } else if let Some((value, broken)) = entry::<ConsoleFile>(out, file, value.clone(), "[console]") {
+                    out.console = Some(At { file, span, value, broken });
                 }
             }
             "cues" => match value.get_ref() {

@@ -53,6 +53,8 @@ pub struct Scene {
     pub keys: Vec<KeyBinding>,
     /// Opening hours, closing to standby, commands at times of day (`[schedule]`).
     pub schedule: Option<std::sync::Arc<crate::show::schedule::Schedule>>,
+    /// The web console and OSCQuery server (`[console]`).
+    pub console: Option<ConsoleConf>,
     /// Which writer of a parameter wins while a cue fade runs.
     pub priorities: crate::show::params::Priorities,
     /// Every file read to build this scene (scene files, includes, shaders, images): what hot reload watches.
@@ -63,6 +65,15 @@ impl Scene {
     pub fn param(&self, name: &str) -> Option<ParamId> {
         self.params.iter().position(|p| p.name == name).map(ParamId)
     }
+}
+
+/// `[console]`, checked: where the web console and the OSCQuery server listen (each `None` when
+/// not set), and the control token from the file (the environment's QUAI_TOKEN overrides it).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConsoleConf {
+    pub bind: Option<std::net::SocketAddr>,
+    pub oscquery: Option<std::net::SocketAddr>,
+    pub token: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

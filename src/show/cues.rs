@@ -417,6 +417,15 @@ impl CueEngine {
         self.fades.iter().filter(|f| !f.held).map(|f| (f.param, f.to as f32))
     }
 
+    /// How far (0..1) the list's longest running fade is at `t`, if one runs.
+    pub fn fade_progress(&self, list: usize, t: f64) -> Option<f64> {
+        self.fades
+            .iter()
+            .filter(|f| f.list == list && !f.held && f.duration > 0.0 && !f.ended(t))
+            .map(|f| ((t - f.start) / f.duration).clamp(0.0, 1.0))
+            .reduce(f64::min)
+    }
+
     /// The last cue the list started, if any.
     pub fn playhead(&self, list: usize) -> Option<usize> {
         self.lists.get(list).and_then(|l| l.playhead)

@@ -22,6 +22,8 @@ use crate::render::{Canvas, Compositor, FrameInput, Gpu, GpuCache};
 use crate::scene::watch::{SceneWatcher, Update, panic_text};
 use crate::scene::{Files, Scene};
 
+mod status;
+
 /// What drives the tick.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ClockMode {
@@ -111,6 +113,10 @@ pub struct Show {
     pub standby_ticks: u64,
     /// Why the latest edit did not load (the diagnostics, as logged), until an edit loads again.
     pub reload_error: Option<Arc<str>>,
+    /// Snapshots for the web console, a few times a second (when one is attached).
+    publisher: Option<crate::console::status::Publisher>,
+    /// The web console's servers (stopped when the show is dropped).
+    console: Option<crate::console::Console>,
 }
 
 impl Show {
@@ -179,6 +185,8 @@ impl Show {
             reloads: 0,
             standby_ticks: 0,
             reload_error: None,
+            publisher: None,
+            console: None,
         })
     }
 
@@ -281,15 +289,24 @@ impl Show {
         let submitted = outputs.iter_mut().try_for_each(|o| o.submitted(&frame));
         self.outputs = outputs;
         submitted?;
+        let now = Instant::now();
         if let Some(stats) = &mut self.stats
             && !self.control.asleep()
         {
-            let now = Instant::now();
             if let Some(prev) = self.last_tick {
                 stats.record(now - prev);
+                if let Some(p) = &mut self.publisher {
+                    p.frame(now - prev);
+                }
             }
             self.last_tick = Some(now);
             stats.report(now, &self.gpu_name);
+        }
+        if self.publisher.as_ref().is_some_and(|p| p.due(now)) {
+            let status = self.status();
+            if let Some(p) = &mut self.publisher {
+                p.publish(now, status);
+            }
         }
         if self.control.asleep() {
             // Standby ticks slowly on purpose: not frames to count.

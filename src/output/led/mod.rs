@@ -137,6 +137,36 @@ impl Output for LedOutputs {
         Ok(())
     }
 
+    fn status(&self, out: &mut Vec<crate::console::status::OutputStatus>) {
+        use std::sync::atomic::Ordering;
+        for f in &self.facades {
+            let (kind, proto) = match f.out.protocol {
+                crate::scene::led::LedProtocol::ArtNet => ("artnet", "Art-Net"),
+                crate::scene::led::LedProtocol::Sacn => ("sacn", "sACN"),
+            };
+            let universes = f.layout.universes().len();
+            let (sent, failing) = match &f.sender {
+                Some(s) => {
+                    (Some(s.health().packets.load(Ordering::Relaxed)), s.health().failing.load(Ordering::Relaxed))
+                }
+                None => (None, false),
+            };
+            let state = match (&f.sender, failing) {
+                (None, _) => format!("{proto}, {universes} universes, recorded offline"),
+                (Some(_), false) => format!("{proto}, {universes} universes, sending"),
+                (Some(_), true) => format!("{proto}, {universes} universes: cannot send (see the log)"),
+            };
+            out.push(crate::console::status::OutputStatus {
+                name: f.out.name.clone(),
+                kind,
+                state,
+                sent,
+                rate: None,
+                failing,
+            });
+        }
+    }
+
     fn finish(&mut self, _frame: &Frame<'_>) -> Result<(), AppError> {
         for f in &mut self.facades {
             if f.pass.skipped > 0 {

@@ -9,6 +9,8 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
@@ -24,9 +26,18 @@ const REPEATS: u8 = 3;
 /// E1.31 universe discovery interval (§4.3: E131_UNIVERSE_DISCOVERY_INTERVAL).
 const DISCOVERY_EVERY: Duration = Duration::from_secs(10);
 
+/// What a sender thread tells the console: packets sent, and whether a destination (or the
+/// sending socket) is failing now.
+#[derive(Debug, Default)]
+pub struct LinkHealth {
+    pub packets: std::sync::atomic::AtomicU64,
+    pub failing: std::sync::atomic::AtomicBool,
+}
+
 /// The render thread's handle on a running sender.
 pub struct Sender {
     name: String,
+    health: Arc<LinkHealth>,
     colors: triple_buffer::Input<Vec<[u8; 4]>>,
     stop: Option<mpsc::Sender<OnStop>>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -40,9 +51,11 @@ impl Sender {
         let (colors, rx) = triple_buffer::triple_buffer(&vec![[0u8; 4]; layout.pixels()]);
         let (stop, stop_rx) = mpsc::channel();
         let name = out.name.clone();
+        let health = Arc::new(LinkHealth::default());
+        let link_health = health.clone();
         let thread = std::thread::Builder::new()
             .name(format!("quai-led-{name}"))
-            .spawn(move || Link::new(out, layout).run(rx, stop_rx));
+            .spawn(move || Link::new(out, layout, link_health).run(rx, stop_rx));
         let thread = match thread {
             Ok(t) => Some(t),
             Err(e) => {
@@ -50,7 +63,12 @@ impl Sender {
                 None
             }
         };
-        Self { name, colors, stop: Some(stop), thread }
+        Self { name, health, colors, stop: Some(stop), thread }
+    }
+
+    /// Packets sent so far and whether sending fails now.
+    pub fn health(&self) -> &LinkHealth {
+        &self.health
     }
 
     /// Hand over the newest colours, one RGBA8 per LED in encoder order (latest wins).
@@ -112,10 +130,11 @@ struct Link {
     discovery_at: Option<Instant>,
     /// Art-Net: answers ArtPoll (opened on the sender thread when it starts).
     poll: Option<PollListener>,
+    health: Arc<LinkHealth>,
 }
 
 impl Link {
-    fn new(out: LedOutput, layout: Layout) -> Self {
+    fn new(out: LedOutput, layout: Layout, health: Arc<LinkHealth>) -> Self {
         let frame = layout.frame();
         let sent = layout
             .universes()
@@ -136,6 +155,7 @@ impl Link {
             sync_sequence: 0,
             discovery_at: None,
             poll: None,
+            health,
         }
     }
 
@@ -329,6 +349,10 @@ impl Link {
     fn send_to(&mut self, packet: &[u8], to: SocketAddr) {
         let Some(socket) = &self.socket else { return };
         let result = socket.send_to(packet, to);
+        match &result {
+            Ok(_) => self.health.packets.fetch_add(1, Ordering::Relaxed),
+            Err(_) => 0,
+        };
         let failing = self.failing.entry(to).or_insert(false);
         match result {
             Ok(_) if *failing => {
@@ -348,6 +372,8 @@ impl Link {
             }
             Err(_) => {}
         }
+        let any = self.failing.values().any(|f| *f);
+        self.health.failing.store(any, Ordering::Relaxed);
     }
 
     /// Bind the sending socket (on the configured interface) if it is not bound yet: retried
@@ -370,6 +396,7 @@ impl Link {
                 true
             }
             Err(e) => {
+                self.health.failing.store(true, Ordering::Relaxed);
                 if self.bind_failed_at.is_none() {
                     tracing::warn!(
                         "LED output `{}`: cannot send from {}: {e}. Is `interface = \"{}\"` an address of this \

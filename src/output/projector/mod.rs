@@ -250,6 +250,20 @@ impl Output for Projectors {
         format!("projector outputs {}", names.join(", "))
     }
 
+    fn status(&self, out: &mut Vec<crate::console::status::OutputStatus>) {
+        for v in &self.views {
+            let state = if self.offscreen { "offscreen (headless)" } else { "window" };
+            out.push(crate::console::status::OutputStatus {
+                name: v.def.name.clone(),
+                kind: "projector",
+                state: state.into(),
+                sent: None,
+                rate: None,
+                failing: false,
+            });
+        }
+    }
+
     fn scene_changed(&mut self, frame: &Frame<'_>) {
         let outputs = frame.scene.window_outputs();
         self.resync(frame.gpu, &outputs);

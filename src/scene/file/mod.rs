@@ -67,6 +67,9 @@ pub struct SceneFile {
     pub keys: BTreeMap<String, String>,
     /// Opening hours, closing to standby, and commands at times of day; only in the main scene file.
     pub schedule: Option<ScheduleFile>,
+    /// The web console and the OSCQuery server: where they listen and the control token. In the
+    /// scene or in a hardware file it includes (once).
+    pub console: Option<ConsoleFile>,
     /// The audio stream: host, device, rate, channels, voices; only in the main scene file.
     pub audio: Option<AudioFile>,
     /// The speakers of the room, usually in a hardware/speakers/ file that the scene includes.
@@ -110,6 +113,32 @@ pub struct ShowFile {
     /// Which writer of a parameter wins while a cue fade runs: `{ mapping = 1, cue = 2, direct = 3 }`
     /// (the defaults). See scenes/README.md, "Who drives a parameter".
     pub priority: Option<PriorityFile>,
+}
+
+/// `[console]`: see scenes/README.md, "The web console and OSCQuery".
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleFile {
+    /// Where the web console listens: a port alone (`8080`, `"8080"`) is this machine only
+    /// (127.0.0.1); `"0.0.0.0:8080"` opens it to the network.
+    #[schemars(with = "Option<Listen>")]
+    pub bind: Option<Spanned<Listen>>,
+    /// Where the OSCQuery server listens, written as `bind` (default: no OSCQuery server).
+    #[schemars(with = "Option<Listen>")]
+    pub oscquery: Option<Spanned<Listen>>,
+    /// The control token: GO, parameters, panic and learn need it (viewing does not). At least 12
+    /// characters, no spaces. The environment variable QUAI_TOKEN overrides it. Without a token the
+    /// console is view only.
+    #[schemars(with = "Option<String>")]
+    pub token: Option<Spanned<String>>,
+}
+
+/// A listening address: a port number, or `"[ADDR:]PORT"`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Listen {
+    Port(u16),
+    Text(String),
 }
 
 /// `[params.NAME]`

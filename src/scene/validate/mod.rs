@@ -6,6 +6,7 @@
 //! [[cues.*]], [panic], [keys] and the commands triggers send.
 
 mod audio;
+mod console;
 mod cues;
 mod inputs;
 mod layers;
@@ -208,6 +209,8 @@ pub fn validate(
     let cues = cues::check(&mut cx, &params, &layers, &audio, &triggers);
     cx.context.clear();
     let schedule = schedule::check(&mut cx, &cues.lists, &params);
+    cx.context.clear();
+    let console = console::check(&mut cx);
 
     let mut files_read = parsed.files.clone();
     files_read.append(&mut cx.read);
@@ -244,6 +247,7 @@ pub fn validate(
         panic: cues.panic,
         keys: cues.keys,
         schedule,
+        console,
         priorities,
         files: files_read,
     })

@@ -337,6 +337,16 @@ broken_scenes! {
         at("_schedule_in_include.toml", 1, 2, "[schedule] belongs in the main scene file")
             .hint("main scene file"),
     ];
+    /// Case `console_bad_settings`: a short token; OSCQuery on the console's port.
+    console_bad_settings: "console_bad_settings.toml" => [
+        at("console_bad_settings.toml", 8, 12, "oscquery 127.0.0.1:8080 uses the console's port").hint("a port of its own"),
+        at("console_bad_settings.toml", 9, 9, "the console token must be at least 12 characters").hint("QUAI_TOKEN"),
+    ];
+    /// Case `console_bad_bind`: `[console]` in the hardware include and again in the scene; the include's bind is no address.
+    console_bad_bind: "console_bad_bind.toml" => [
+        at("console_bad_bind.toml", 8, 2, "[console] is set twice").hint("_console_hw.toml:1:1"),
+        at("_console_hw.toml", 2, 8, "bind \"every-network:80\" is not a listening address").hint("0.0.0.0:8080"),
+    ];
     /// Case `csv_without_columns`: protocol = "csv" needs the column names.
     csv_without_columns: "csv_without_columns.toml" => [
         at("csv_without_columns.toml", 5, 12, "csv needs `columns`").hint("columns = ["),

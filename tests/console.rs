@@ -406,6 +406,42 @@ fn oscquery_serves_the_tree_streams_listened_values_and_announces_new_paths() {
     let _ = ws.close(None);
 }
 
+/// OSCQuery on the network is announced over mDNS as `_oscjson._tcp`: python-zeroconf (a browser
+/// nobody here wrote) finds it with its port; on 127.0.0.1 it is not announced, and the log says why.
+#[test]
+fn oscquery_on_the_network_is_announced_over_mdns() {
+    let show = start(&["--oscquery", "0.0.0.0:0"], None);
+    let port = show.oscquery.expect("oscquery").port();
+    wait_log(
+        &show.log,
+        "OSCQuery announced over mDNS as `quai console test._oscjson._tcp.local.`",
+        1,
+        Duration::from_secs(10),
+    );
+    let tool = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tools/mdns_browse.py");
+    let out = Command::new("python3")
+        .args([tool, "_oscjson._tcp.local.", "quai console test", "20"])
+        .output()
+        .expect("python3 (scripts/setup installs python-zeroconf)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "not found over mDNS: {text}{}", String::from_utf8_lossy(&out.stderr));
+    let ours: Value = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|v| v["name"].as_str().is_some_and(|n| n.contains("quai console test")))
+        .expect("our instance");
+    assert_eq!(ours["port"], port, "{ours}");
+    assert!(ours["addresses"].as_array().is_some_and(|a| !a.is_empty()), "{ours}");
+    // The announced port answers OSCQuery.
+    let (code, info) = call("GET", &format!("http://127.0.0.1:{port}/?HOST_INFO"), None, None);
+    assert_eq!(code, 200, "{info}");
+    drop(show);
+
+    let local = start(&["--oscquery", "0"], None);
+    let log = wait_log(&local.log, "not announced over mDNS", 1, Duration::from_secs(10));
+    assert!(log.contains("listens on this machine only"), "{log}");
+}
+
 /// 1000 bad requests of every kind, slow clients holding connections, more WebSockets than the
 /// limit: the limits hold, the show keeps playing and the server keeps answering.
 #[test]

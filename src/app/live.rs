@@ -110,7 +110,8 @@ pub fn live_show(
         day.console,
         day.oscquery,
         std::env::var("QUAI_TOKEN").ok(),
-    );
+    )
+    .map(|c| crate::console::ConsoleOptions { name: scene.name.clone(), ..c });
     let mut show = Show::new(gpu, scene, opts)?;
     show.add_output(Box::new(leds));
     if let Some(c) = console {

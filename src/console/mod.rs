@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 
 use crate::input::event::EventQueue;
 use crate::scene::ConsoleConf;
+use crate::scene::validate::MIN_TOKEN;
 use crate::show::ShowClock;
 
 pub use status::{Board, LogRing, Status};
@@ -47,6 +48,8 @@ pub struct ConsoleOptions {
     pub bind: Option<SocketAddr>,
     pub oscquery: Option<SocketAddr>,
     pub token: Option<String>,
+    /// The show's name, for the OSCQuery announcement over mDNS.
+    pub name: String,
 }
 
 impl ConsoleOptions {
@@ -59,10 +62,21 @@ impl ConsoleOptions {
         env_token: Option<String>,
     ) -> Option<Self> {
         let file = scene.cloned().unwrap_or_default();
+        let env_token = env_token.filter(|t| !t.is_empty()).filter(|t| {
+            let ok = t.chars().count() >= MIN_TOKEN && !t.chars().any(|c| c.is_whitespace() || c.is_control());
+            if !ok {
+                tracing::error!(
+                    "QUAI_TOKEN is shorter than {MIN_TOKEN} characters or has spaces: ignored (pick one with \
+                     `openssl rand -hex 16`)"
+                );
+            }
+            ok
+        });
         let opts = ConsoleOptions {
             bind: bind.or(file.bind),
             oscquery: oscquery.or(file.oscquery),
-            token: env_token.filter(|t| !t.is_empty()).or(file.token),
+            token: env_token.or(file.token),
+            name: String::new(),
         };
         (opts.bind.is_some() || opts.oscquery.is_some()).then_some(opts)
     }
@@ -85,12 +99,16 @@ pub struct Counters {
 /// What every request handler shares.
 pub struct Shared {
     pub board: Arc<Board>,
+    /// The show's name (mDNS).
+    pub name: String,
     pub commands: Arc<EventQueue>,
     pub origin: ShowClock,
     pub token: Option<String>,
     pub counters: Counters,
     pub sockets: Arc<tokio::sync::Semaphore>,
     failures: std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, (Instant, u32)>>,
+    /// Where each server listens once bound (`web console`, `OSCQuery`).
+    pub bound: std::sync::Mutex<Vec<(&'static str, SocketAddr)>>,
     pub stop: tokio::sync::watch::Receiver<bool>,
 }
 
@@ -159,12 +177,14 @@ impl Console {
         let (stop, stop_rx) = tokio::sync::watch::channel(false);
         let shared = Arc::new(Shared {
             board: board.clone(),
+            name: opts.name.clone(),
             commands,
             origin,
             token: opts.token.clone(),
             counters: Counters::default(),
             sockets: Arc::new(tokio::sync::Semaphore::new(MAX_SOCKETS)),
             failures: Default::default(),
+            bound: Default::default(),
             stop: stop_rx,
         });
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
@@ -197,6 +217,14 @@ impl Console {
     }
 }
 
+impl Console {
+    /// Where the web console listens, once bound (`None` before, or when it is not served).
+    pub fn console_addr(&self) -> Option<SocketAddr> {
+        let bound = self.shared.bound.lock().unwrap_or_else(|p| p.into_inner());
+        bound.iter().find(|(w, _)| *w == "web console").map(|(_, a)| *a)
+    }
+}
+
 impl Drop for Console {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
@@ -213,6 +241,9 @@ async fn serve(what: &'static str, addr: SocketAddr, router: axum::Router, share
     let local = listener.local_addr().unwrap_or(addr);
     let reach = if local.ip().is_loopback() { "this machine only" } else { "open to the network" };
     tracing::info!("{what} on http://{local}/ ({reach})");
+    shared.bound.lock().unwrap_or_else(|p| p.into_inner()).push((what, local));
+    // Dropped (unannounced) when the server stops.
+    let _announced = if what == "OSCQuery" { oscquery::Announce::start(&shared.name, local) } else { None };
     let permits = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     let mut logged_full: Option<Instant> = None;
     loop {

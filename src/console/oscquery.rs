@@ -13,8 +13,9 @@
 //!   `{"COMMAND":"PATH_ADDED","DATA":PATH}` / `PATH_REMOVED` when a reload changes the tree.
 //!   Binary OSC messages from the client are writes (`/quai/param/NAME f`, `/quai/cue/...`): they
 //!   need the control token, sent as `Authorization: Bearer TOKEN` when the WebSocket opens.
-//! - Not announced over mDNS: quai has no mDNS responder of its own. Where avahi-daemon runs,
-//!   `avahi-publish -s quai _oscjson._tcp PORT` announces it (scenes/README.md).
+//! - Announced over mDNS as `_oscjson._tcp` ([`Announce`], a responder of quai's own: no
+//!   avahi-daemon needed) when it listens on the network; a server on 127.0.0.1 is not announced
+//!   (nobody else could reach it), and the log says so.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
@@ -386,4 +387,74 @@ fn write(s: &Shared, peer: SocketAddr, may_write: bool, bytes: &[u8]) -> Option<
         Err(e) => return err(e.to_string()),
     }
     None
+}
+
+/// The OSCQuery server announced over mDNS as `_oscjson._tcp` while it runs.
+pub struct Announce {
+    daemon: mdns_sd::ServiceDaemon,
+    fullname: String,
+}
+
+impl Announce {
+    /// Announce the server listening on `local` as `quai NAME`; `None` (and a log line saying
+    /// why) when it cannot be.
+    pub fn start(name: &str, local: SocketAddr) -> Option<Self> {
+        if local.ip().is_loopback() {
+            tracing::info!(
+                "OSCQuery is not announced over mDNS: it listens on this machine only (--oscquery 0.0.0.0:{} to \
+                 reach it from the network and announce it)",
+                local.port()
+            );
+            return None;
+        }
+        let fail = |e: &dyn std::fmt::Display| {
+            tracing::warn!(
+                "OSCQuery: cannot announce it over mDNS ({e}); clients can still be given the address \
+                 http://THIS-MACHINE:{}/",
+                local.port()
+            );
+        };
+        let daemon = mdns_sd::ServiceDaemon::new().map_err(|e| fail(&e)).ok()?;
+        let host = std::fs::read_to_string("/etc/hostname")
+            .ok()
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+            .unwrap_or_else(|| "quai".into());
+        // An instance name is at most 63 bytes; what a browser shows.
+        let shown = if name.is_empty() { "quai".to_string() } else { format!("quai {name}") };
+        let instance: String = shown.chars().filter(|c| *c != '.').take(60).collect();
+        let ip: Vec<std::net::IpAddr> = if local.ip().is_unspecified() { Vec::new() } else { vec![local.ip()] };
+        let info = mdns_sd::ServiceInfo::new(
+            "_oscjson._tcp.local.",
+            &instance,
+            &format!("{host}.local."),
+            &ip[..],
+            local.port(),
+            None::<std::collections::HashMap<String, String>>,
+        );
+        let info = match info {
+            Ok(i) if ip.is_empty() => i.enable_addr_auto(),
+            Ok(i) => i,
+            Err(e) => {
+                fail(&e);
+                let _ = daemon.shutdown();
+                return None;
+            }
+        };
+        let fullname = info.get_fullname().to_string();
+        if let Err(e) = daemon.register(info) {
+            fail(&e);
+            let _ = daemon.shutdown();
+            return None;
+        }
+        tracing::info!("OSCQuery announced over mDNS as `{fullname}` on port {}", local.port());
+        Some(Self { daemon, fullname })
+    }
+}
+
+impl Drop for Announce {
+    fn drop(&mut self) {
+        let _ = self.daemon.unregister(&self.fullname);
+        let _ = self.daemon.shutdown();
+    }
 }

@@ -95,16 +95,13 @@ fn presented(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// How this request may see the console: `on`, `locked` or `off`.
-fn role(s: &Shared, peer: SocketAddr, headers: &HeaderMap) -> &'static str {
+fn role(s: &Shared, headers: &HeaderMap) -> &'static str {
     match (&s.token, presented(headers)) {
         (None, _) => "off",
         // Only a check that passes counts as `on`; a wrong cookie is not counted as a failure
         // here (a page reload would lock its own address out).
         (Some(t), Some(p)) if constant_time_eq::constant_time_eq(t.as_bytes(), p.as_bytes()) => "on",
-        _ => {
-            let _ = peer;
-            "locked"
-        }
+        _ => "locked",
     }
 }
 
@@ -146,10 +143,10 @@ fn authorize(s: &Shared, peer: SocketAddr, headers: &HeaderMap) -> Result<(), Bo
 }
 
 /// The snapshot as this client sees it (its role, and the servers' own counters).
-fn snapshot(s: &Shared, peer: SocketAddr, headers: &HeaderMap) -> Value {
+fn snapshot(s: &Shared, headers: &HeaderMap) -> Value {
     let status = s.board.current();
     let mut v = serde_json::to_value(&*status).unwrap_or_else(|_| json!({}));
-    v["control"] = json!(role(s, peer, headers));
+    v["control"] = json!(role(s, headers));
     let c = &s.counters;
     v["console"] = json!({
         "requests": c.requests.load(Ordering::Relaxed),
@@ -161,9 +158,9 @@ fn snapshot(s: &Shared, peer: SocketAddr, headers: &HeaderMap) -> Value {
     v
 }
 
-async fn status(State(s): St, ConnectInfo(peer): Peer, headers: HeaderMap) -> Response {
+async fn status(State(s): St, headers: HeaderMap) -> Response {
     s.counters.requests.fetch_add(1, Ordering::Relaxed);
-    axum::Json(snapshot(&s, peer, &headers)).into_response()
+    axum::Json(snapshot(&s, &headers)).into_response()
 }
 
 async fn healthz(State(s): St) -> Response {
@@ -202,7 +199,7 @@ async fn thumbnail(State(s): St) -> Response {
     }
 }
 
-async fn ws(State(s): St, ConnectInfo(peer): Peer, headers: HeaderMap, up: WebSocketUpgrade) -> Response {
+async fn ws(State(s): St, headers: HeaderMap, up: WebSocketUpgrade) -> Response {
     s.counters.requests.fetch_add(1, Ordering::Relaxed);
     let Ok(permit) = s.sockets.clone().try_acquire_owned() else {
         return refuse(
@@ -212,14 +209,14 @@ async fn ws(State(s): St, ConnectInfo(peer): Peer, headers: HeaderMap, up: WebSo
         );
     };
     up.max_message_size(BODY_LIMIT).on_upgrade(move |socket| async move {
-        push_status(socket, s, peer, headers).await;
+        push_status(socket, s, headers).await;
         drop(permit);
     })
 }
 
 /// Push the snapshot (and new log lines) every [`PUSH_EVERY`] until the client goes or the
 /// console stops. What the client sends is read and ignored (pings are answered by axum).
-async fn push_status(mut socket: WebSocket, s: Arc<Shared>, peer: SocketAddr, headers: HeaderMap) {
+async fn push_status(mut socket: WebSocket, s: Arc<Shared>, headers: HeaderMap) {
     let mut tick = tokio::time::interval(PUSH_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut stop = s.stop.clone();
@@ -231,7 +228,7 @@ async fn push_status(mut socket: WebSocket, s: Arc<Shared>, peer: SocketAddr, he
                 if let Some(last) = log.last() {
                     seq = last.seq;
                 }
-                let msg = json!({"type": "status", "status": snapshot(&s, peer, &headers), "log": log});
+                let msg = json!({"type": "status", "status": snapshot(&s, &headers), "log": log});
                 // A client that cannot keep up: drop it rather than queue without end.
                 let sent = tokio::time::timeout(Duration::from_secs(5), socket.send(Message::Text(msg.to_string().into()))).await;
                 if !matches!(sent, Ok(Ok(()))) {
@@ -256,7 +253,6 @@ struct LoginBody {
 async fn login(
     State(s): St,
     ConnectInfo(peer): Peer,
-    headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
     s.counters.requests.fetch_add(1, Ordering::Relaxed);
@@ -267,7 +263,6 @@ async fn login(
     if s.token.is_none() {
         return refuse(&s, StatusCode::FORBIDDEN, "this console is view only: no control token is configured");
     }
-    let _ = headers;
     match s.check(peer, Some(&body.token)) {
         Access::Control => {
             let cookie = format!("{COOKIE}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age=43200", body.token);

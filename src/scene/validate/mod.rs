@@ -7,6 +7,7 @@
 
 mod audio;
 mod console;
+pub use console::MIN_TOKEN;
 mod cues;
 mod inputs;
 mod layers;

@@ -26,6 +26,11 @@ impl Show {
         Ok(())
     }
 
+    /// The attached console, if any.
+    pub fn console(&self) -> Option<&crate::console::Console> {
+        self.console.as_ref()
+    }
+
     /// What the show is doing now (rates and health are completed by the publisher).
     pub fn status(&self) -> Status {
         let scene = self.compositor.scene();

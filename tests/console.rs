@@ -222,6 +222,8 @@ fn the_api_views_freely_controls_with_the_token_and_says_why_it_refuses() {
     assert!((v["params"][0]["value"].as_f64().unwrap_or(0.0) - 0.1).abs() < 1e-3, "nothing changed: {v:#}");
     assert_eq!(v["cues"][0]["current"], "1");
     assert!(v["console"]["refused"].as_u64() >= Some(12), "counted: {}", v["console"]);
+    // ... and logged, at most once a second.
+    wait_log(&show.log, "console: refused a request (401): control needs the token", 1, Duration::from_secs(5));
 
     // The status WebSocket pushes the snapshot, and the frame counter moves.
     let (mut ws, _) = tungstenite::connect(format!("ws://{}/api/ws", show.console.expect("console"))).expect("ws");

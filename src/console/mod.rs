@@ -107,6 +107,8 @@ pub struct Shared {
     pub counters: Counters,
     pub sockets: Arc<tokio::sync::Semaphore>,
     failures: std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, (Instant, u32)>>,
+    /// Refusals logged: when the last was, and how many were not logged since.
+    refusals: std::sync::Mutex<(Option<Instant>, u64)>,
     /// Where each server listens once bound (`web console`, `OSCQuery`).
     pub bound: std::sync::Mutex<Vec<(&'static str, SocketAddr)>>,
     pub stop: tokio::sync::watch::Receiver<bool>,
@@ -152,6 +154,23 @@ impl Shared {
         Access::Denied
     }
 
+    /// Count a refused request and log it, at most once a second (with how many came meanwhile).
+    pub fn refused(&self, code: u16, why: &str) {
+        self.counters.bad.fetch_add(1, Ordering::Relaxed);
+        let mut r = self.refusals.lock().unwrap_or_else(|p| p.into_inner());
+        if r.0.is_some_and(|t| t.elapsed() < Duration::from_secs(1)) {
+            r.1 += 1;
+            return;
+        }
+        let more = match std::mem::take(&mut r.1) {
+            0 => String::new(),
+            n => format!(" ({n} more refused since the last such line)"),
+        };
+        r.0 = Some(Instant::now());
+        drop(r);
+        tracing::warn!("console: refused a request ({code}): {why}{more}");
+    }
+
     /// Send a command to the show (as `console ADDR`).
     pub fn send(&self, peer: SocketAddr, command: crate::show::commands::Command) {
         use crate::input::event::{EventKind, InputEvent};
@@ -185,6 +204,7 @@ impl Console {
             sockets: Arc::new(tokio::sync::Semaphore::new(MAX_SOCKETS)),
             failures: Default::default(),
             bound: Default::default(),
+            refusals: Default::default(),
             stop: stop_rx,
         });
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;

@@ -174,6 +174,12 @@ fn host_info(st: &Status, local: Option<SocketAddr>) -> Value {
     v
 }
 
+/// An error answer: counted and logged (rate-limited), with the reason as JSON.
+fn refuse(s: &Shared, code: StatusCode, why: String) -> Response {
+    s.refused(code.as_u16(), &format!("OSCQuery: {why}"));
+    answer(code, json!({ "error": why }))
+}
+
 fn answer(code: StatusCode, v: Value) -> Response {
     (code, [(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")], axum::Json(v)).into_response()
 }
@@ -195,10 +201,10 @@ async fn any(State(s): State<Arc<Shared>>, req: Request) -> Response {
         };
     }
     if parts.method != axum::http::Method::GET {
-        s.counters.bad.fetch_add(1, Ordering::Relaxed);
-        return answer(
+        return refuse(
+            &s,
             StatusCode::METHOD_NOT_ALLOWED,
-            json!({"error": "OSCQuery answers GET (and WebSockets); writes go over OSC"}),
+            "OSCQuery answers GET (and WebSockets); writes go over OSC".into(),
         );
     }
     let st = s.board.latest();
@@ -211,8 +217,7 @@ async fn any(State(s): State<Arc<Shared>>, req: Request) -> Response {
     }
     let t = tree(&st);
     let Some(n) = node(&t, path) else {
-        s.counters.bad.fetch_add(1, Ordering::Relaxed);
-        return answer(StatusCode::NOT_FOUND, json!({"error": format!("no node {path}")}));
+        return refuse(&s, StatusCode::NOT_FOUND, format!("no node {path}"));
     };
     match query {
         "" => answer(StatusCode::OK, n.clone()),
@@ -220,20 +225,17 @@ async fn any(State(s): State<Arc<Shared>>, req: Request) -> Response {
             Some(v) => answer(StatusCode::OK, json!({ q: v })),
             None => StatusCode::NO_CONTENT.into_response(),
         },
-        q => {
-            s.counters.bad.fetch_add(1, Ordering::Relaxed);
-            answer(
-                StatusCode::BAD_REQUEST,
-                json!({"error": format!("unknown attribute `{q}`; attributes are {}, or HOST_INFO", ATTRIBUTES.join(", "))}),
-            )
-        }
+        q => refuse(
+            &s,
+            StatusCode::BAD_REQUEST,
+            format!("unknown attribute `{q}`; attributes are {}, or HOST_INFO", ATTRIBUTES.join(", ")),
+        ),
     }
 }
 
 fn socket(s: Arc<Shared>, peer: Option<SocketAddr>, headers: HeaderMap, up: WebSocketUpgrade) -> Response {
     let Ok(permit) = s.sockets.clone().try_acquire_owned() else {
-        s.counters.bad.fetch_add(1, Ordering::Relaxed);
-        return answer(StatusCode::SERVICE_UNAVAILABLE, json!({"error": "too many WebSockets are open"}));
+        return refuse(&s, StatusCode::SERVICE_UNAVAILABLE, "too many WebSockets are open".into());
     };
     let peer = peer.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
     // Whether this socket may write: the token when it opened (a wrong one is counted).
@@ -291,7 +293,7 @@ async fn listen(mut ws: WebSocket, s: Arc<Shared>, peer: SocketAddr, may_write: 
             got = ws.recv() => match got {
                 Some(Ok(Message::Text(t))) => {
                     if let Some(reply) = command(&t, &mut listened, &mut sent) {
-                        s.counters.bad.fetch_add(1, Ordering::Relaxed);
+                        s.refused(400, &format!("OSCQuery WebSocket from {}: {}", peer.ip(), reply["DATA"]));
                         if ws.send(Message::Text(reply.to_string().into())).await.is_err() {
                             return;
                         }
@@ -299,7 +301,7 @@ async fn listen(mut ws: WebSocket, s: Arc<Shared>, peer: SocketAddr, may_write: 
                 }
                 Some(Ok(Message::Binary(b))) => {
                     if let Some(reply) = write(&s, peer, may_write, &b) {
-                        s.counters.bad.fetch_add(1, Ordering::Relaxed);
+                        s.refused(400, &format!("OSCQuery write from {}: {}", peer.ip(), reply["DATA"]));
                         if ws.send(Message::Text(reply.to_string().into())).await.is_err() {
                             return;
                         }

@@ -59,8 +59,9 @@ fn page(body: &'static str, kind: &'static str) -> Response {
 
 /// An error answer: counted, with the reason as JSON.
 fn refuse(shared: &Shared, code: StatusCode, why: impl Into<String>) -> Response {
-    shared.counters.bad.fetch_add(1, Ordering::Relaxed);
-    (code, axum::Json(json!({"ok": false, "error": why.into()}))).into_response()
+    let why = why.into();
+    shared.refused(code.as_u16(), &why);
+    (code, axum::Json(json!({"ok": false, "error": why}))).into_response()
 }
 
 async fn unknown(State(s): St, uri: axum::http::Uri) -> Response {

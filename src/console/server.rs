@@ -291,6 +291,18 @@ async fn logout(State(s): St) -> Response {
     r
 }
 
+/// What every control call does first: count it, check the token, read the body as `T`.
+fn control_body<T: serde::de::DeserializeOwned>(
+    s: &Shared,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<T, Box<Response>> {
+    s.counters.requests.fetch_add(1, Ordering::Relaxed);
+    authorize(s, peer, headers)?;
+    parse(s, body)
+}
+
 /// A JSON body of type `T` (an empty body reads as `{}`), or a 400/413 saying what is wrong.
 fn parse<T: serde::de::DeserializeOwned>(
     s: &Shared,
@@ -325,11 +337,7 @@ async fn cue(
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
-    s.counters.requests.fetch_add(1, Ordering::Relaxed);
-    if let Err(r) = authorize(&s, peer, &headers) {
-        return *r;
-    }
-    let b: CueBody = match parse(&s, body) {
+    let b: CueBody = match control_body(&s, peer, &headers, body) {
         Ok(b) => b,
         Err(r) => return *r,
     };
@@ -424,11 +432,7 @@ async fn param(
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
-    s.counters.requests.fetch_add(1, Ordering::Relaxed);
-    if let Err(r) = authorize(&s, peer, &headers) {
-        return *r;
-    }
-    let b: ParamBody = match parse(&s, body) {
+    let b: ParamBody = match control_body(&s, peer, &headers, body) {
         Ok(b) => b,
         Err(r) => return *r,
     };
@@ -478,14 +482,10 @@ async fn action(
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
-    s.counters.requests.fetch_add(1, Ordering::Relaxed);
     if !matches!(op.as_str(), "panic" | "reset" | "standby" | "wake" | "learn") {
         return unknown(State(s), format!("/api/{op}").parse().unwrap_or_default()).await;
     }
-    if let Err(r) = authorize(&s, peer, &headers) {
-        return *r;
-    }
-    let b: ActionBody = match parse(&s, body) {
+    let b: ActionBody = match control_body(&s, peer, &headers, body) {
         Ok(b) => b,
         Err(r) => return *r,
     };

@@ -225,6 +225,18 @@ fn the_api_views_freely_controls_with_the_token_and_says_why_it_refuses() {
     // ... and logged, at most once a second.
     wait_log(&show.log, "console: refused a request (401): control needs the token", 1, Duration::from_secs(5));
 
+    // Each input's latest event and rate, and the latest command (with who sent it).
+    oscsend(show.osc_port, "/sensor/distance", &["f", "1.5"]);
+    let v = wait_status(&show, "the sensor seen", |v| v["inputs"][0]["received"].as_u64() >= Some(1));
+    assert_eq!(v["inputs"][0]["last"], "osc /sensor/distance f:1.5", "{:#}", v["inputs"]);
+    assert!(
+        v["inputs"][0]["state"].as_str().is_some_and(|s| s.starts_with("listening on 127.0.0.1:")),
+        "{:#}",
+        v["inputs"]
+    );
+    let commands = v["inputs"].as_array().and_then(|a| a.last()).expect("the command queue");
+    assert!(commands["last"].as_str().is_some_and(|l| l.contains("from console 127.0.0.1")), "{commands}");
+
     // The status WebSocket pushes the snapshot, and the frame counter moves.
     let (mut ws, _) = tungstenite::connect(format!("ws://{}/api/ws", show.console.expect("console"))).expect("ws");
     let mut frames = Vec::new();

@@ -57,8 +57,9 @@ pub struct InputHub {
     /// `/quai/calibrate/...` messages of the last `step`, for a window calibrating its projectors
     /// (`--calibrate`): one OSC surface for the whole show.
     calibration: Vec<InputEvent>,
-    /// The latest event of each input (and of the command queue), for the console.
-    last: Vec<InputEvent>,
+    /// The latest event of each input (by input index) and the latest command, for the console.
+    last: Vec<Option<InputEvent>>,
+    last_command: Option<InputEvent>,
     /// Events delivered since the start, and triggers fired.
     pub delivered: u64,
     pub triggers_fired: u64,
@@ -90,7 +91,8 @@ impl InputHub {
             trigger_names: scene.triggers.iter().map(|t| t.name.clone()).collect(),
             learned: Vec::new(),
             calibration: Vec::new(),
-            last: Vec::new(),
+            last: vec![None; scene.inputs.len()],
+            last_command: None,
             delivered: 0,
             triggers_fired: 0,
         }
@@ -149,6 +151,7 @@ impl InputHub {
         next.learn_into = self.learn_into.take().map(|_| scene.path.clone());
         next.learning = self.learning.take();
         next.learned = std::mem::take(&mut self.learned);
+        next.last_command = self.last_command.take();
         next.pending = std::mem::take(&mut self.pending);
         self.collect_started();
         let mut sources = std::mem::take(&mut self.sources);
@@ -297,13 +300,16 @@ impl InputHub {
             }
         }
         self.delivered += batch.len() as u64;
-        // The newest event per input: at most one clone per input and tick.
+        // The newest event per input (newest first, so at most one clone per input and tick).
         for e in batch.iter().rev() {
-            match self.last.iter().position(|l| l.input == e.input) {
-                Some(i) if self.last[i].t < e.t => self.last[i].clone_from(e),
-                Some(_) => {}
-                None if self.last.len() < 64 => self.last.push(e.clone()),
-                None => {}
+            let slot = match e.kind {
+                EventKind::Command(_) => Some(&mut self.last_command),
+                _ => self.inputs.iter().position(|i| *i.name == *e.input).and_then(|i| self.last.get_mut(i)),
+            };
+            if let Some(slot) = slot
+                && slot.as_ref().is_none_or(|l| l.t < e.t)
+            {
+                *slot = Some(e.clone());
             }
         }
         self.batch = taken;
@@ -437,7 +443,6 @@ impl InputHub {
     /// then the commands sent straight to the show (keys, the console, the schedule).
     pub fn input_status(&self) -> Vec<crate::console::status::InputStatus> {
         use crate::scene::InputKind;
-        let last = |name: &str| self.last.iter().find(|e| &*e.input == name).map(|e| e.to_string());
         let mut out: Vec<_> = self
             .inputs
             .iter()
@@ -461,12 +466,10 @@ impl InputHub {
                     received: q.map_or(0, |q| q.received()),
                     dropped: q.map_or(0, |q| q.dropped()),
                     rate: 0.0,
-                    last: last(&input.name),
+                    last: self.last.get(i).and_then(Option::as_ref).map(|e| e.to_string()),
                 }
             })
             .collect();
-        let commands =
-            self.last.iter().filter(|e| matches!(e.kind, EventKind::Command(_))).max_by(|a, b| a.t.total_cmp(&b.t));
         out.push(crate::console::status::InputStatus {
             name: "commands".into(),
             kind: "commands",
@@ -474,7 +477,7 @@ impl InputHub {
             received: self.commands.received(),
             dropped: self.commands.dropped(),
             rate: 0.0,
-            last: commands.map(|e| e.to_string()),
+            last: self.last_command.as_ref().map(|e| e.to_string()),
         });
         out
     }

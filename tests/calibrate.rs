@@ -93,8 +93,9 @@ fn keys_and_mouse_move_corners_and_s_saves_them_into_the_layout() {
     let port = free().to_string();
     let mut quai = Proc(
         Command::new(env!("CARGO_BIN_EXE_quai"))
-            .args(["run", "--calibrate", "--calibrate-osc", &port, "--duration", "120"])
+            .args(["run", "--calibrate", "--calibrate-osc", &port, "--duration", "120", "--console", "0"])
             .arg(&scene)
+            .env("QUAI_TOKEN", "calibration-token")
             .env("DISPLAY", x.display())
             .env_remove("WAYLAND_DISPLAY")
             .env("XDG_RUNTIME_DIR", tmp.path())
@@ -176,6 +177,30 @@ fn keys_and_mouse_move_corners_and_s_saves_them_into_the_layout() {
     }
     common::wait_log(&log, "calibration of `wall` saved", 5, WAIT);
     assert_eq!(corners_of(&std::fs::read_to_string(&layout).expect("layout"))[0], [7.0, 3.0]);
+
+    // The web console's calibration calls: the same moves, from a phone on a ladder.
+    let text = common::wait_log(&log, "web console on http://", 1, WAIT);
+    let rest = &text[text.find("web console on http://").expect("logged") + "web console on http://".len()..];
+    let console = &rest[..rest.find('/').expect("address")];
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    for body in [r#"{"address": "wall/corner/br", "args": [300, 160]}"#, r#"{"address": "save"}"#] {
+        let r = agent
+            .post(&format!("http://{console}/api/calibrate"))
+            .header("Authorization", "Bearer calibration-token")
+            .send(body)
+            .expect("POST /api/calibrate");
+        assert_eq!(r.status().as_u16(), 202, "{body}");
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    let mut bad = agent
+        .post(&format!("http://{console}/api/calibrate"))
+        .header("Authorization", "Bearer calibration-token")
+        .send(r#"{"address": "wall/corner/9", "args": [1, 2]}"#)
+        .expect("POST /api/calibrate");
+    assert_eq!(bad.status().as_u16(), 400);
+    assert!(bad.body_mut().read_to_string().unwrap_or_default().contains("corner"), "the reason names the corner");
+    common::wait_log(&log, "calibration of `wall` saved", 6, WAIT);
+    assert_eq!(corners_of(&std::fs::read_to_string(&layout).expect("layout"))[2], [300.0, 160.0]);
     let status = quai.stop();
     let text = std::fs::read_to_string(&log).unwrap_or_default();
     assert_eq!(status, "exit status: 0", "{text}");

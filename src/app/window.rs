@@ -233,6 +233,7 @@ impl App {
         }
         if self.opts.calibrate {
             out.calibrate();
+            show.calibrating = true;
         }
         self.presented = Some(out.presented());
         show.add_output(Box::new(out));

@@ -47,6 +47,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/api/logout", post(logout))
         .route("/api/cue/{op}", post(cue).fallback(use_post))
         .route("/api/param/{name}", post(param).fallback(use_post))
+        .route("/api/calibrate", post(calibrate).fallback(use_post))
         .route("/api/{op}", post(action).fallback(unknown))
         .fallback(unknown)
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
@@ -523,4 +524,69 @@ async fn action(
         },
     };
     accepted(&s, peer, command)
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CalibrateBody {
+    /// A calibration address, with or without `/quai/calibrate/`: `nudge`, `select/next`,
+    /// `focus`, `OUTPUT/corner/N`, `save`, ...
+    address: String,
+    #[serde(default)]
+    args: Vec<Value>,
+}
+
+/// A calibration move for a window calibrating its projectors (`quai run --calibrate`): the
+/// same moves as `/quai/calibrate/...` OSC, sent to the show as that OSC message.
+async fn calibrate(
+    State(s): St,
+    ConnectInfo(peer): Peer,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
+    use crate::input::event::{EventKind, InputEvent, OscValue};
+    let b: CalibrateBody = match control_body(&s, peer, &headers, body) {
+        Ok(b) => b,
+        Err(r) => return *r,
+    };
+    if !s.board.latest().calibrating {
+        return refuse(
+            &s,
+            StatusCode::CONFLICT,
+            "this show is not calibrating: start it in a window with quai run SCENE --calibrate",
+        );
+    }
+    let address = match b.address.trim_start_matches('/').strip_prefix("quai/calibrate/") {
+        Some(rest) => format!("/quai/calibrate/{rest}"),
+        None => format!("/quai/calibrate/{}", b.address.trim_start_matches('/')),
+    };
+    let mut osc = Vec::new();
+    let mut args = Vec::new();
+    for a in &b.args {
+        match a {
+            Value::Number(n) if n.as_f64().is_some_and(f64::is_finite) => {
+                let v = n.as_f64().unwrap_or(0.0);
+                osc.push(rosc::OscType::Double(v));
+                args.push(OscValue::Float(v));
+            }
+            Value::String(t) => {
+                osc.push(rosc::OscType::String(t.clone()));
+                args.push(OscValue::Str(t.clone()));
+            }
+            other => {
+                return refuse(
+                    &s,
+                    StatusCode::BAD_REQUEST,
+                    format!("calibration arguments are numbers or strings, not {other}"),
+                );
+            }
+        }
+    }
+    if let Err(why) = crate::app::calibrate_osc::parse(&address, &osc) {
+        return refuse(&s, StatusCode::BAD_REQUEST, why);
+    }
+    s.counters.commands.fetch_add(1, Ordering::Relaxed);
+    let input: Arc<str> = Arc::from(format!("console {}", peer.ip()));
+    s.commands.push(InputEvent { t: s.origin.now(), input, kind: EventKind::Osc { addr: address.clone(), args } });
+    (StatusCode::ACCEPTED, axum::Json(json!({"ok": true, "command": address}))).into_response()
 }

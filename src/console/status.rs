@@ -47,6 +47,8 @@ pub struct Status {
     pub schedule: Option<ScheduleStatus>,
     /// Where the scene's first OSC input listens (OSCQuery's HOST_INFO names it).
     pub osc: Option<std::net::SocketAddr>,
+    /// Whether a window calibrates the projector outputs (`quai run --calibrate`).
+    pub calibrating: bool,
     /// What an armed learn binds the next control moved to.
     pub learning: Option<String>,
     /// Commands refused by the show (GO past the end, in standby, ...) and by the inputs.

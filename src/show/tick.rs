@@ -117,6 +117,8 @@ pub struct Show {
     publisher: Option<crate::console::status::Publisher>,
     /// The web console's servers (stopped when the show is dropped).
     console: Option<crate::console::Console>,
+    /// A window calibrates the projector outputs (`--calibrate`): calibration moves are taken.
+    pub calibrating: bool,
 }
 
 impl Show {
@@ -187,6 +189,7 @@ impl Show {
             reload_error: None,
             publisher: None,
             console: None,
+            calibrating: false,
         })
     }
 

@@ -106,6 +106,7 @@ function applyStatus(s) {
   renderCues(s.cues || []);
   renderParams(s.params || [], s.learning);
   renderSchedule(s.schedule);
+  renderCalibrate(s);
   renderIO(s);
   drawGraph();
 }
@@ -435,6 +436,30 @@ $("reset").addEventListener("click", (ev) => {
     b.dataset.armed = "1";
     b.textContent = "Reset? tap again";
     b.timer = setTimeout(() => { delete b.dataset.armed; b.textContent = "Reset"; }, 3000);
+  }
+});
+
+/* ---------- calibration (a window running with --calibrate) ---------- */
+
+function renderCalibrate(s) {
+  show($("calibrate"), !!s.calibrating);
+  if (!s.calibrating) return;
+  const sel = $("cal-output");
+  const names = (s.outputs || []).filter((o) => o.kind === "projector").map((o) => o.name);
+  if (changed(sel, names)) {
+    sel.replaceChildren(...names.map((n) => el("option", { value: n, text: n })));
+  }
+}
+const calibrate = (address, args = []) => command("/api/calibrate", { address, args });
+$("cal-output").addEventListener("change", (ev) => calibrate("focus", [ev.target.value]));
+$("calibrate").addEventListener("click", (ev) => {
+  const b = ev.target.closest("button");
+  if (!b) return;
+  if (b.dataset.cal) calibrate(b.dataset.cal);
+  if (b.dataset.nudge) {
+    const step = Number($("cal-step").value) || 1;
+    const [dx, dy] = b.dataset.nudge.split(",").map(Number);
+    calibrate("nudge", [dx * step, dy * step]);
   }
 });
 

@@ -116,6 +116,7 @@ impl Show {
                 _ => None,
             }),
             learning: self.inputs.learning(),
+            calibrating: self.calibrating,
             refused: self.control.refused + self.inputs.bad_commands,
             ..Default::default()
         }

@@ -343,3 +343,35 @@ async fn bind_with_retry(what: &str, addr: SocketAddr) -> Option<tokio::net::Tcp
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conf(bind: &str, token: Option<&str>) -> ConsoleConf {
+        ConsoleConf { bind: Some(bind.parse().expect("addr")), oscquery: None, token: token.map(str::to_string) }
+    }
+
+    /// The command line wins over the file; QUAI_TOKEN over the file's token, unless it is too short.
+    #[test]
+    fn options_resolve_in_the_documented_order() {
+        assert_eq!(
+            ConsoleOptions::resolve(None, None, None, Some("a-long-enough-token".into())),
+            None,
+            "nothing asked for"
+        );
+        let file = conf("0.0.0.0:8080", Some("file-token-1234"));
+        let o = ConsoleOptions::resolve(Some(&file), None, None, None).expect("from the file");
+        assert_eq!(
+            (o.bind, o.token.as_deref()),
+            (Some("0.0.0.0:8080".parse().expect("addr")), Some("file-token-1234"))
+        );
+        let cli: SocketAddr = "127.0.0.1:9999".parse().expect("addr");
+        let o = ConsoleOptions::resolve(Some(&file), Some(cli), None, Some("env-token-123456".into())).expect("cli");
+        assert_eq!((o.bind, o.token.as_deref()), (Some(cli), Some("env-token-123456")));
+        let o = ConsoleOptions::resolve(Some(&file), None, None, Some("short".into())).expect("short env token");
+        assert_eq!(o.token.as_deref(), Some("file-token-1234"), "a too-short QUAI_TOKEN is ignored");
+        let o = ConsoleOptions::resolve(None, None, Some(cli), Some(String::new())).expect("oscquery alone");
+        assert_eq!((o.bind, o.oscquery, o.token), (None, Some(cli), None));
+    }
+}

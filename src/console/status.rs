@@ -350,3 +350,61 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for LogLayer {
         self.ring.push(meta.level().as_str(), meta.target(), m.0);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(frame: u64, received: u64, sent: u64, failing: bool) -> Status {
+        Status {
+            frame,
+            target_fps: 60.0,
+            standby: "awake",
+            inputs: vec![InputStatus {
+                name: "desk".into(),
+                kind: "osc",
+                state: "listening".into(),
+                received,
+                dropped: 0,
+                rate: 0.0,
+                last: None,
+            }],
+            outputs: vec![OutputStatus {
+                name: "wall".into(),
+                kind: "artnet",
+                state: "sending".into(),
+                sent: Some(sent),
+                rate: None,
+                failing,
+            }],
+            ..Default::default()
+        }
+    }
+
+    /// Rates come from the counters between two snapshots; a failing output makes the show
+    /// unhealthy, with its name; a board nobody publishes to goes stale.
+    #[test]
+    fn rates_health_and_staleness() {
+        let board = Board::new();
+        let mut p = Publisher::new(board.clone());
+        let t0 = Instant::now();
+        p.publish(t0, status(0, 0, 0, false));
+        assert!(board.latest().healthy);
+        p.publish(t0 + Duration::from_millis(500), status(30, 10, 200, false));
+        let s = board.latest();
+        assert!((s.fps - 60.0).abs() < 1e-6, "{}", s.fps);
+        assert!((s.inputs[0].rate - 20.0).abs() < 1e-6);
+        assert_eq!(s.outputs[0].rate, Some(400.0));
+        assert_eq!(s.health, "ok");
+        p.publish(t0 + Duration::from_millis(1000), status(60, 10, 200, true));
+        let s = board.latest();
+        assert!(!s.healthy);
+        assert_eq!(s.health, "artnet `wall`: sending");
+        // Stale: published long ago.
+        let mut old = status(60, 10, 200, false);
+        old.published = Some(Instant::now() - STALE_AFTER - Duration::from_millis(10));
+        board.publish(old);
+        let s = board.current();
+        assert!(!s.healthy && s.health.starts_with("no frame for"), "{}", s.health);
+    }
+}

@@ -57,7 +57,7 @@ fn free_udp_port() -> u16 {
 }
 
 struct Show {
-    _proc: Proc,
+    proc: Proc,
     log: PathBuf,
     console: Option<SocketAddr>,
     oscquery: Option<SocketAddr>,
@@ -98,7 +98,7 @@ fn start(args: &[&str], token: Option<&str>) -> Show {
     };
     let (console, oscquery) = (addr("console"), addr("oscquery"));
     wait_log(&log, "first frame", 1, Duration::from_secs(60));
-    Show { _proc: proc, log, console, oscquery, scene: scene_path, osc_port, _dir: dir }
+    Show { proc, log, console, oscquery, scene: scene_path, osc_port, _dir: dir }
 }
 
 fn agent() -> ureq::Agent {
@@ -418,6 +418,40 @@ fn oscquery_serves_the_tree_streams_listened_values_and_announces_new_paths() {
         }
     }
     let _ = ws.close(None);
+}
+
+/// A console GO recorded with `--record` is in the log as a command from `console ADDR`, and
+/// `quai render --replay` fires the cue at the recorded time, as any input.
+#[test]
+fn console_commands_are_recorded_and_replayed() {
+    let rec_dir = tempfile::tempdir().expect("temp dir");
+    let rec = rec_dir.path().join("rec.jsonl");
+    let mut show = start(&["--console", "0", "--record", rec.to_str().expect("path")], Some(TOKEN));
+    let base = format!("http://{}", show.console.expect("console"));
+    let (code, r) = call("POST", &format!("{base}/api/cue/go"), Some(TOKEN), Some("{}"));
+    assert_eq!(code, 202, "{r}");
+    wait_log(&show.log, "started by console 127.0.0.1", 1, Duration::from_secs(10));
+    assert_eq!(show.proc.stop(), "exit status: 0");
+    let recorded = std::fs::read_to_string(&rec).expect("the recording");
+    let line: Value = recorded
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|v| v["src"] == "command")
+        .unwrap_or_else(|| panic!("no command in the recording:\n{recorded}"));
+    assert_eq!((&line["by"], &line["do"]), (&json!("console 127.0.0.1"), &json!("go")), "{line}");
+    let out = rec_dir.path().join("out");
+    let t = line["t"].as_f64().expect("t");
+    let frames = ((t + 1.0) * 30.0) as u64;
+    let render = Command::new(env!("CARGO_BIN_EXE_quai"))
+        .args(["render", show.scene.to_str().expect("scene"), "--frames", &frames.to_string(), "--out"])
+        .arg(&out)
+        .arg("--replay")
+        .arg(&rec)
+        .output()
+        .expect("quai render");
+    let log = String::from_utf8_lossy(&render.stderr);
+    assert!(render.status.success(), "{log}");
+    assert!(log.contains(&format!("cue main/1 (1 of 2) started by console 127.0.0.1 at {t:.3} s")), "{log}");
 }
 
 /// OSCQuery on the network is announced over mDNS as `_oscjson._tcp`: python-zeroconf (a browser

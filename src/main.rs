@@ -35,7 +35,7 @@ enum Command {
         /// Stop after this many seconds.
         #[arg(long, value_name = "SECONDS")]
         duration: Option<f64>,
-        /// Headless: write the current frame to this PNG after each reload and on exit.
+        /// Write the current frame to this PNG after each reload and on exit (headless or in a window).
         #[arg(long, value_name = "PNG")]
         snapshot: Option<PathBuf>,
         /// Record every input event to this log (JSON lines), for `quai render --replay`.
@@ -285,7 +285,9 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
             Some(app) => {
-                eprintln!("error: {e:#}");
+                // Our errors say their cause in their own message: printing anyhow's chain too
+                // would repeat it.
+                eprintln!("error: {app}");
                 ExitCode::from(app.exit_code() as u8)
             }
             None => {
@@ -349,11 +351,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }) => {
             let duration = duration.map(Duration::from_secs_f64);
             let day = app::live::DayOptions { state, fresh, clock: clock.get(), console, oscquery };
-            let window = WindowOptions { duration, record, no_overlay, calibrate, calibrate_osc, day };
-            play(Arc::new(Disk), &scene, headless, window, snapshot)
+            // Checked before anything starts: a recording that cannot be written is a usage error
+            // now, not an exit after the show has begun.
+            if let Some(path) = &record {
+                check_writable(path, "the recording (--record)")?;
+            }
+            if let Some(path) = &snapshot {
+                check_writable(path, "the snapshot (--snapshot)")?;
+            }
+            let window = WindowOptions { duration, record, no_overlay, calibrate, calibrate_osc, snapshot, day };
+            play(Arc::new(Disk), &scene, headless, window)
         }
         Some(Command::Check { scenes, at }) => Ok(check(&scenes, at.as_deref())),
         Some(Command::Render { scene, frames, out, fps, size, replay, dmx, audio, outputs, clock }) => {
+            if frames == 0 {
+                return Err(AppError::Usage("--frames 0: nothing to render; give at least 1 frame".into()).into());
+            }
             if let Some(f) = fps
                 && !(f.is_finite() && (1.0..=480.0).contains(&f))
             {
@@ -441,17 +454,48 @@ impl ClockArgs {
     }
 }
 
-fn play(
-    files: Arc<dyn Files>,
-    scene: &Path,
-    headless: bool,
-    window: WindowOptions,
-    snapshot: Option<PathBuf>,
-) -> anyhow::Result<ExitCode> {
+/// Whether a file can be written where the user asked (its folder exists and takes files).
+fn check_writable(path: &Path, what: &str) -> Result<(), AppError> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let meta = std::fs::metadata(dir).map_err(|e| {
+        AppError::Usage(format!(
+            "{what}: {}: cannot write there: folder {} {}",
+            path.display(),
+            dir.display(),
+            reason(&e)
+        ))
+    })?;
+    if !meta.is_dir() {
+        return Err(AppError::Usage(format!("{what}: {}: {} is not a folder", path.display(), dir.display())));
+    }
+    if meta.permissions().readonly() {
+        return Err(AppError::Usage(format!("{what}: {}: folder {} is read-only", path.display(), dir.display())));
+    }
+    Ok(())
+}
+
+/// An OS error in words, without the "(os error N)" noise.
+fn reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "does not exist".into(),
+        std::io::ErrorKind::PermissionDenied => "is not readable by this user".into(),
+        _ => e.to_string(),
+    }
+}
+
+fn play(files: Arc<dyn Files>, scene: &Path, headless: bool, window: WindowOptions) -> anyhow::Result<ExitCode> {
     let stop = stop_flag();
     if headless {
-        let opts =
-            LiveOptions { duration: window.duration, snapshot, watch: true, record: window.record, day: window.day };
+        let opts = LiveOptions {
+            duration: window.duration,
+            snapshot: window.snapshot,
+            watch: true,
+            record: window.record,
+            day: window.day,
+        };
         app::live::run_headless(files, scene, &opts, stop)?;
     } else {
         if !app::window::display_available() {
@@ -491,7 +535,7 @@ fn demo() -> anyhow::Result<ExitCode> {
     let files: Arc<dyn Files> = Arc::new(quai::bundled::files());
     let path = Path::new(quai::bundled::DEMO);
     if app::window::display_available() {
-        return play(files, path, false, WindowOptions::default(), None);
+        return play(files, path, false, WindowOptions::default());
     }
     let out = PathBuf::from("quai-preview");
     eprintln!("no display found: rendering a 120-frame preview of the bundled demo instead");

@@ -229,3 +229,48 @@ fn quai_log_debug_means_quais_debug() {
         .arg(tmp.path()));
     assert!(text(&out.stderr).lines().count() > 40, "a directive list did not reach naga");
 }
+
+/// What the user typed wrong on the command line: one clear line each (no OS error repeated by
+/// the error chain), exit 1, and nothing started. Cases from the newcomer trial (issue 13).
+#[test]
+fn command_line_mistakes_get_one_line_each_and_exit_1() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bad_log = dir.path().join("bad.jsonl");
+    std::fs::write(&bad_log, "{bad\n").expect("bad log");
+    let out_dir = dir.path().join("out");
+    let out_dir = out_dir.to_str().expect("path");
+    let scene = "scenes/cue-demo.toml";
+    let cases: [(&str, Vec<&str>, &str); 5] = [
+        (
+            "replay_missing_log",
+            vec!["render", scene, "--frames", "2", "--out", out_dir, "--replay", "missing.jsonl"],
+            "input log missing.jsonl: No such file or directory",
+        ),
+        (
+            "replay_bad_json_line",
+            vec!["render", scene, "--frames", "2", "--out", out_dir, "--replay", bad_log.to_str().expect("path")],
+            "bad.jsonl:1: not JSON",
+        ),
+        ("render_out_unwritable", vec!["render", scene, "--frames", "2", "--out", "/proc/nope"], "/proc/nope"),
+        (
+            "render_zero_frames",
+            vec!["render", scene, "--frames", "0", "--out", out_dir],
+            "--frames 0: nothing to render",
+        ),
+        (
+            "record_into_missing_folder",
+            vec!["run", scene, "--headless", "--duration", "5", "--record", "/proc/nope/x.jsonl"],
+            "the recording (--record): /proc/nope/x.jsonl: cannot write there: folder /proc/nope does not exist",
+        ),
+    ];
+    for (case, args, says) in cases {
+        let out = run(quai().args(&args));
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{case}: {err}");
+        let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines.len(), 1, "{case}: one line, got:\n{err}");
+        assert!(lines[0].starts_with("error: ") && lines[0].contains(says), "{case}: {err}");
+        assert!(lines[0].matches("No such file").count() <= 1, "{case}: said once: {err}");
+        assert!(!err.contains("playing"), "{case}: nothing started: {err}");
+    }
+}

@@ -111,9 +111,12 @@ fn errors_show_over_the_picture_and_resizes_letterbox() {
     let (_x, display) = xvfb();
     let log = tmp.path().join("quai.log");
     let runtime = tempfile::tempdir().expect("runtime dir");
+    // `--snapshot` works in a window too (it used to be ignored there without a word).
+    let snap = tmp.path().join("snap.png");
     let mut quai = Proc(
         Command::new(env!("CARGO_BIN_EXE_quai"))
-            .args(["run", "--duration", "60"])
+            .args(["run", "--duration", "60", "--snapshot"])
+            .arg(&snap)
             .arg(&scene)
             .env("DISPLAY", &display)
             .env_remove("WAYLAND_DISPLAY")
@@ -179,4 +182,8 @@ fn errors_show_over_the_picture_and_resizes_letterbox() {
         near(i.get_pixel(100, 170), [0, 0, 255]) && near(i.get_pixel(540, 20), [0, 0, 255])
     });
     assert_eq!(quai.stop(), "exit status: 0", "{}", std::fs::read_to_string(&log).unwrap_or_default());
+    // The snapshot is the canvas at exit: the wide blue one.
+    let img = image::open(&snap).expect("the window run's --snapshot").to_rgb8();
+    assert_eq!(img.dimensions(), (640, 180));
+    assert!(near(img.get_pixel(10, 10), [0, 0, 255]), "{:?}", img.get_pixel(10, 10));
 }

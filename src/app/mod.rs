@@ -62,6 +62,12 @@ impl AppError {
         match self {
             AppError::Scene(_) | AppError::Usage(_) | AppError::InputLog(crate::input::log::LogError::Line { .. }) => 1,
             AppError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => 1,
+            // A log the user named that is not there: what they typed.
+            AppError::InputLog(crate::input::log::LogError::Io { source, .. })
+                if source.kind() == std::io::ErrorKind::NotFound =>
+            {
+                1
+            }
             _ => 2,
         }
     }

@@ -59,6 +59,8 @@ pub struct WindowOptions {
     pub calibrate: bool,
     /// With `calibrate`: also take calibration moves as OSC on this address.
     pub calibrate_osc: Option<std::net::SocketAddr>,
+    /// Write the canvas to this PNG after every reload and on exit, as `--headless --snapshot` does.
+    pub snapshot: Option<std::path::PathBuf>,
     pub day: super::live::DayOptions,
 }
 
@@ -237,6 +239,9 @@ impl App {
         }
         self.presented = Some(out.presented());
         show.add_output(Box::new(out));
+        if let Some(path) = &self.opts.snapshot {
+            show.add_output(Box::new(crate::output::frames::Snapshot::new(path.clone())));
+        }
         for (win, surface) in opened {
             let size = win.window.inner_size();
             let presenter = Presenter::new(show.gpu(), surface, [size.width, size.height])?;

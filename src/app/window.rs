@@ -638,8 +638,13 @@ impl ApplicationHandler for App {
                     CalOp::Release { output: name }
                 });
             }
-            // The outputs follow their windows' sizes at every tick; ask for one now.
-            WindowEvent::Resized(_) => self.windows[k].window.request_redraw(),
+            // The output follows its window's size from the next tick; ask for one now.
+            WindowEvent::Resized(size) => {
+                if let Some(c) = &self.control {
+                    let _ = c.send(Command::Resize { name, size: [size.width, size.height] });
+                }
+                self.windows[k].window.request_redraw();
+            }
             // The first window paces the show: one tick per redraw of it draws every window.
             WindowEvent::RedrawRequested if k == 0 => {
                 self.tick(el);

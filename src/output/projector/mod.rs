@@ -54,6 +54,13 @@ pub enum Command {
     Detach {
         name: String,
     },
+    /// Output `name`'s window has this inner size now (winit's `Resized`). The size is not asked
+    /// of the window system at every tick: a window destroyed from outside (a window manager,
+    /// `xdotool windowclose`) made that query fail inside winit, which panicked.
+    Resize {
+        name: String,
+        size: [u32; 2],
+    },
     Calibrate(CalOp),
 }
 
@@ -66,6 +73,8 @@ enum Target {
         pending: Option<wgpu::SurfaceTexture>,
         /// The reload error the panel shows now (redrawn only on a change).
         overlay_shown: Option<Arc<str>>,
+        /// The window's inner size, as the event loop last reported it.
+        size: [u32; 2],
     },
     Offscreen(Canvas),
 }
@@ -147,7 +156,8 @@ impl Projectors {
                     if v.pass.format() != presenter.view_format() {
                         v.pass = WarpPass::new(gpu, presenter.view_format());
                     }
-                    v.target = Target::Window { window, presenter, pending: None, overlay_shown: None };
+                    let size = presenter.size();
+                    v.target = Target::Window { window, presenter, pending: None, overlay_shown: None, size };
                     tracing::info!("output `{name}`: showing in its window");
                 }
             }
@@ -158,6 +168,13 @@ impl Projectors {
                     } else {
                         Target::None
                     };
+                }
+            }
+            Command::Resize { name, size } => {
+                if let Some(Target::Window { size: s, .. }) =
+                    self.views.iter_mut().find(|v| v.def.name == name).map(|v| &mut v.target)
+                {
+                    *s = size;
                 }
             }
             Command::Calibrate(op) => self.calibrate_op(op),
@@ -235,10 +252,7 @@ impl View {
     fn target_size(&self) -> [u32; 2] {
         match &self.target {
             Target::None => self.def.size,
-            Target::Window { window, .. } => {
-                let s = window.inner_size();
-                [s.width, s.height]
-            }
+            Target::Window { size, .. } => *size,
             Target::Offscreen(c) => c.size,
         }
     }

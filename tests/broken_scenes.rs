@@ -337,6 +337,10 @@ broken_scenes! {
         at("_schedule_in_include.toml", 1, 2, "[schedule] belongs in the main scene file")
             .hint("main scene file"),
     ];
+    /// Case `include_after_table`: `include` after `[show]` is `show.include`; the error says to move it up.
+    include_after_table: "include_after_table.toml" => [
+        at("include_after_table.toml", 4, 1, "`include` is inside [show]").hint("move `include` above the first [table]"),
+    ];
     /// Case `console_bad_settings`: a short token; OSCQuery on the console's port.
     console_bad_settings: "console_bad_settings.toml" => [
         at("console_bad_settings.toml", 8, 12, "oscquery 127.0.0.1:8080 uses the console's port").hint("a port of its own"),

@@ -413,6 +413,12 @@ fn explain(message: &str, what: &str) -> (String, Option<String>) {
     if let Some(rest) = message.strip_prefix("unknown field `") {
         let (field, expected) = rest.split_once('`').unwrap_or((rest, ""));
         let names: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+        if field == "include" {
+            // TOML puts every key after a [table] header into that table.
+            let hint = "move `include` above the first [table]: a key written after a [table] header belongs to \
+                        that table (scenes/README.md, \"`include`\")";
+            return (format!("`include` is inside {what}"), Some(hint.to_string()));
+        }
         let hint =
             did_you_mean(field, names.iter().copied()).unwrap_or_else(|| format!("known keys: {}", names.join(", ")));
         return (format!("unknown key `{field}` in {what}"), Some(hint));

@@ -337,6 +337,22 @@ broken_scenes! {
         at("_schedule_in_include.toml", 1, 2, "[schedule] belongs in the main scene file")
             .hint("main scene file"),
     ];
+    /// Case `bind_typo_no_follow_on`: a misspelt parameter in a bind table is one error; the shader
+    /// using the uniform is not also told it is unbound.
+    bind_typo_no_follow_on: "bind_typo_no_follow_on.toml" => [
+        at("bind_typo_no_follow_on.toml", 8, 17, "layer `field` binds unknown parameter `glw`").hint("did you mean `glow`?"),
+    ];
+    /// Case `include_missing_consequences`: what a missing include would declare is marked as its consequence.
+    include_missing_consequences: "include_missing_consequences.toml" => [
+        at("include_missing_consequences.toml", 2, 12, "cannot read included scene file"),
+        at("include_missing_consequences.toml", 10, 9, "no parameter named `speed` (probably because")
+            .hint("fix the include first"),
+    ];
+    /// Case `duplicate_layer_after_bad_shader`: a duplicate name is reported even when the first layer's shader fails.
+    duplicate_layer_after_bad_shader: "duplicate_layer_after_bad_shader.toml" => [
+        at("duplicate_layer_after_bad_shader.toml", 7, 8, "layer name `field` is used twice"),
+        at("_bad_shader.wgsl", 3, 1, "expected `;`"),
+    ];
     /// Case `include_after_table`: `include` after `[show]` is `show.include`; the error says to move it up.
     include_after_table: "include_after_table.toml" => [
         at("include_after_table.toml", 4, 1, "`include` is inside [show]").hint("move `include` above the first [table]"),

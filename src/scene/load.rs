@@ -56,6 +56,9 @@ pub struct Parsed {
     /// `[keys]`: each key name with its command text.
     pub keys: Vec<At<(Spanned<String>, Spanned<String>)>>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Included files that could not be read or parsed, as shown in their error: names they would
+    /// have declared make later "unknown" errors, which are marked as consequences.
+    pub unread: Vec<String>,
     /// Paths read, including ones that failed to read (so hot reload notices when they appear).
     pub files: Vec<PathBuf>,
 }
@@ -106,6 +109,9 @@ fn read_file(
                 .hint("check the path; relative paths are resolved from the file that names them");
             let d = at_include(out, d);
             out.diagnostics.push(d);
+            if from.is_some() {
+                out.unread.push(path.display().to_string());
+            }
             return;
         }
     };

@@ -19,7 +19,8 @@ use super::{Ctx, MAX_TEXTURE, bad_identifier, check_size};
 pub(super) fn check(cx: &mut Ctx, params: &[ParamDef]) -> Vec<Layer> {
     let parsed = cx.parsed;
     let mut layers: Vec<Layer> = Vec::new();
-    let mut layer_at: Vec<(FileId, Range<usize>)> = Vec::new();
+    // Every named layer, whether it compiled or not: a duplicate name is its own problem.
+    let mut named: Vec<(String, FileId, Range<usize>)> = Vec::new();
     for At { file, span, value: l, broken } in &parsed.layers {
         let file = *file;
         let Some(lname) = &l.name else {
@@ -33,8 +34,7 @@ pub(super) fn check(cx: &mut Ctx, params: &[ParamDef]) -> Vec<Layer> {
         };
         let n = lname.get_ref().clone();
         cx.context = format!(" in layer `{n}`");
-        if let Some(first) = layers.iter().position(|q| q.name == n) {
-            let (ff, fs) = layer_at[first].clone();
+        if let Some((_, ff, fs)) = named.iter().find(|(q, _, _)| *q == n).cloned() {
             let (ln, c) = parsed.sources[ff].line_col(fs.start);
             cx.err(
                 file,
@@ -42,6 +42,8 @@ pub(super) fn check(cx: &mut Ctx, params: &[ParamDef]) -> Vec<Layer> {
                 format!("layer name `{n}` is used twice"),
                 format!("first used at {}:{ln}:{c}; layer names must be unique", parsed.sources[ff].path.display()),
             );
+        } else {
+            named.push((n.clone(), file, lname.span()));
         }
         let here = &parsed.sources[file].path;
 
@@ -90,6 +92,10 @@ pub(super) fn check(cx: &mut Ctx, params: &[ParamDef]) -> Vec<Layer> {
                         format!("declare it under [params.{pname}], or bind a constant: {un} = 1.0")
                     });
                     cx.err(file, p.span(), format!("layer `{n}` binds unknown parameter `{pname}`"), hint);
+                    // Still a uniform of the layer, so the shader is not also told it is unbound
+                    // (the load fails on the error above anyway).
+                    uniforms.push(un.clone());
+                    bindings.push(Binding::Constant(0.0));
                 }
             }
         }
@@ -176,7 +182,6 @@ pub(super) fn check(cx: &mut Ctx, params: &[ParamDef]) -> Vec<Layer> {
                 rotation,
                 bindings,
             });
-            layer_at.push((file, lname.span()));
         }
     }
 

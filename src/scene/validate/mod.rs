@@ -216,6 +216,7 @@ pub fn validate(
     let mut files_read = parsed.files.clone();
     files_read.append(&mut cx.read);
     if !cx.diags.is_empty() || !parsed.diagnostics.is_empty() {
+        mark_consequences(&mut cx.diags, &parsed.unread);
         let mut diagnostics = parsed.diagnostics.clone();
         diagnostics.append(&mut cx.diags);
         // Report in reading order: files as they were read, then line and column.
@@ -279,5 +280,43 @@ pub(super) fn bad_identifier(s: &str) -> Option<&'static str> {
             Some("only letters a-z, digits and _ are allowed (no spaces, dashes or dots)")
         }
         _ => None,
+    }
+}
+
+/// With an include that could not be read, a name it would have declared ("unknown parameter",
+/// "no layer named") is most likely missing because of it: say so, instead of suggesting to
+/// declare it here.
+fn mark_consequences(diags: &mut [Diagnostic], unread: &[String]) {
+    if unread.is_empty() {
+        return;
+    }
+    let files = unread.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ");
+    let missing_name = |m: &str| {
+        [
+            "unknown parameter",
+            "no parameter named",
+            "no layer named",
+            "unknown layer",
+            "no cue",
+            "unknown cue",
+            "no list",
+            "unknown list",
+            "no input",
+            "unknown input",
+            "no output",
+            "unknown output",
+            "no sound",
+            "unknown sound",
+            "no fixture",
+            "unknown fixture",
+            "no trigger",
+            "unknown trigger",
+        ]
+        .iter()
+        .any(|k| m.contains(k))
+    };
+    for d in diags.iter_mut().filter(|d| missing_name(&d.message)) {
+        d.message.push_str(&format!(" (probably because {files} could not be read)"));
+        d.hint = Some(format!("fix the include first: the name may be declared in {files}"));
     }
 }

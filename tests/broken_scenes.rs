@@ -351,7 +351,7 @@ broken_scenes! {
     /// Case `duplicate_layer_after_bad_shader`: a duplicate name is reported even when the first layer's shader fails.
     duplicate_layer_after_bad_shader: "duplicate_layer_after_bad_shader.toml" => [
         at("duplicate_layer_after_bad_shader.toml", 7, 8, "layer name `field` is used twice"),
-        at("_bad_shader.wgsl", 3, 1, "expected `;`"),
+        at("_bad_shader.wgsl", 2, 40, "missing `;` at the end of line 2"),
     ];
     /// Case `include_after_table`: `include` after `[show]` is `show.include`; the error says to move it up.
     include_after_table: "include_after_table.toml" => [
@@ -615,10 +615,31 @@ broken_scenes! {
 
     // ---- WGSL ----------------------------------------------------------------------------------
 
-    /// Case `wgsl_syntax_error`: a missing `;`, located in the .wgsl file at the shader's own
-    /// line:col (where naga meets the next token), not in the composed module.
+    /// Case `wgsl_syntax_error`: a missing `;` at the end of line 4, located there (naga meets
+    /// the next token on line 5), in the .wgsl file, with a hint that does not repeat the error.
     wgsl_syntax_error: "wgsl_syntax_error.toml" => [
-        at("wgsl_syntax_error.wgsl", 5, 5, "expected `;`"),
+        at("wgsl_syntax_error.wgsl", 4, 22, "missing `;` at the end of line 4").hint("write `let g = uv.y * 0.5;`"),
+    ];
+    /// Case `wgsl_quai_field`: `quai.beat`; the hint lists the fields `quai` has.
+    wgsl_quai_field: "wgsl_quai_field.toml" => [
+        at("wgsl_quai_field.wgsl", 3, 18, "invalid field accessor `beat`")
+            .hint("`quai` has time, delta, frame, resolution, audio, background"),
+    ];
+    /// Case `wgsl_redefine_library`: `fn palette` again; the hint says it is the shared library's and how to rename.
+    wgsl_redefine_library: "wgsl_redefine_library.toml" => [
+        at("wgsl_redefine_library.wgsl", 2, 4, "redefinition of `palette`").hint("shared library (shaders/lib/common.wgsl:"),
+    ];
+    /// Case `wgsl_unknown_identifier`: `colr` for the `color` declared above it.
+    wgsl_unknown_identifier: "wgsl_unknown_identifier.toml" => [
+        at("wgsl_unknown_identifier.wgsl", 4, 22, "identifier: `colr`").hint("did you mean `color`?"),
+    ];
+    /// Case `wgsl_glsl_type`: `float`, as GLSL writes it.
+    wgsl_glsl_type: "wgsl_glsl_type.toml" => [
+        at("wgsl_glsl_type.wgsl", 3, 12, "identifier: `float`").hint("WGSL writes `float` as f32"),
+    ];
+    /// Case `wgsl_int_float_mix`: an i32 added to an f32, said in those words.
+    wgsl_int_float_mix: "wgsl_int_float_mix.toml" => [
+        at("wgsl_int_float_mix.wgsl", 4, 13, "an integer (i32) and a float (f32) mixed").hint("f32(x)"),
     ];
     /// Case `wgsl_unbound_param`: `params.speeed` (a typo for the bound `speed`), mapped to the
     /// .wgsl line, with a hint on how to bind it.
@@ -644,7 +665,7 @@ broken_scenes! {
     /// Case `wgsl_shared_broken_shader`: two layers use the same broken shader; its error is
     /// reported once.
     wgsl_shared_broken_shader: "wgsl_shared_broken_shader.toml" => [
-        at("wgsl_syntax_error.wgsl", 5, 5, "expected `;`"),
+        at("wgsl_syntax_error.wgsl", 4, 22, "missing `;`"),
     ];
 
     // ---- all errors at once --------------------------------------------------------------------

@@ -137,9 +137,19 @@ fn mapped(segments: &[Segment], message: &str, spans: &[(Range<usize>, String)])
     {
         let local = r.start - seg.range.start..r.end.min(seg.range.end) - seg.range.start;
         d = d.at(&seg.source, local.clone());
-        // naga labels some spans with its IR names (`naga::ir::Function [47]`): no help to an artist.
-        if !label.is_empty() && !label.starts_with("naga::") {
+        // naga labels some spans with its IR names (`naga::ir::Function [47]`), or with a shorter
+        // form of the message itself (`expected `;``, `invalid accessor`): no help to an artist.
+        let repeats = message.to_lowercase().contains(&label.to_lowercase())
+            || ["invalid accessor", "unknown identifier", "unknown type"].contains(&label.as_str());
+        if !label.is_empty() && !label.starts_with("naga::") && !repeats {
             d = d.hint(label.clone());
+        }
+        if let Some(better) = common_mistake(message, &seg.source, local.clone(), &bound) {
+            if let Some((at, text)) = better.at {
+                d = d.at(&seg.source, at);
+                d.message = text;
+            }
+            d = d.hint(better.hint);
         }
         // `params.x` with no `x` in the layer's bind table: say how to bind it.
         let text = &seg.source.text[local.clone()];
@@ -176,6 +186,157 @@ fn mapped(segments: &[Segment], message: &str, spans: &[(Range<usize>, String)])
         d = d.at(&user.source, 0..0);
     }
     d
+}
+
+/// A better place, message and hint for one of the mistakes artists make most.
+struct Better {
+    /// Where the mistake really is, and what to call it there.
+    at: Option<(Range<usize>, String)>,
+    hint: String,
+}
+
+/// The fields of a prelude struct (`QuaiGlobals`, `QuaiLayer`), without the padding.
+fn struct_fields(text: &str, name: &str) -> Vec<String> {
+    let Some(start) = text.find(&format!("struct {name} {{")) else { return Vec::new() };
+    let body = &text[start..];
+    let body = &body[..body.find('}').unwrap_or(body.len())];
+    body.lines()
+        .skip(1)
+        .filter_map(|l| l.trim().split(':').next())
+        .map(str::trim)
+        .filter(|f| !f.is_empty() && !f.starts_with('_') && !f.starts_with("//"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Functions the prelude and the shared library define.
+fn library_functions() -> Vec<(&'static str, String, usize)> {
+    let mut out = Vec::new();
+    for (file, text) in [("shaders/lib/prelude.wgsl", PRELUDE), ("shaders/lib/common.wgsl", COMMON)] {
+        for (n, line) in text.lines().enumerate() {
+            if let Some(rest) = line.strip_prefix("fn ") {
+                let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                out.push((file, name, n + 1));
+            }
+        }
+    }
+    out
+}
+
+/// Identifiers written in `text` (for "did you mean").
+fn identifiers(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for w in text.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
+        if w.chars().next().is_some_and(|c| c.is_alphabetic()) && !out.iter().any(|o| o == w) {
+            out.push(w.to_string());
+        }
+    }
+    out
+}
+
+/// WGSL spellings of the types other shading languages use.
+const TYPE_NAMES: [(&str, &str); 12] = [
+    ("float", "f32"),
+    ("int", "i32"),
+    ("uint", "u32"),
+    ("bool", "bool"),
+    ("vec2", "vec2<f32> (or vec2f)"),
+    ("vec3", "vec3<f32> (or vec3f)"),
+    ("vec4", "vec4<f32> (or vec4f)"),
+    ("float2", "vec2<f32>"),
+    ("float3", "vec3<f32>"),
+    ("float4", "vec4<f32>"),
+    ("mat3", "mat3x3<f32>"),
+    ("mat4", "mat4x4<f32>"),
+];
+
+fn common_mistake(message: &str, src: &SourceText, at: Range<usize>, bound: &[&str]) -> Option<Better> {
+    let text = &src.text;
+    let word = text.get(at.clone()).unwrap_or("");
+    let before = &text[..at.start.min(text.len())];
+    // A missing `;`: naga stops at the next token, a line too late. Point at the end of the
+    // statement that lacks it.
+    if message.starts_with("expected `;`") {
+        let end = before.trim_end().len();
+        if end > 0 {
+            let (line, _) = src.line_col(end - 1);
+            let stmt = src.line(line).trim();
+            return Some(Better {
+                at: Some((end - 1..end, format!("WGSL: missing `;` at the end of line {line}"))),
+                hint: format!("every statement ends with `;`: write `{stmt};`"),
+            });
+        }
+    }
+    // `quai.beat`, `layer.alpha`: name what the struct has.
+    if message.contains("field accessor") {
+        for (var, ty) in [("quai.", "QuaiGlobals"), ("layer.", "QuaiLayer")] {
+            if before.ends_with(var) {
+                let fields = struct_fields(PRELUDE, ty);
+                let typo = super::diag::did_you_mean(word, fields.iter().map(String::as_str))
+                    .map(|s| format!("{s} "))
+                    .unwrap_or_default();
+                let var = var.trim_end_matches('.');
+                return Some(Better {
+                    at: None,
+                    hint: format!(
+                        "{typo}`{var}` has {} (shaders/lib/prelude.wgsl; scenes/README.md, \"Prelude\")",
+                        fields.join(", ")
+                    ),
+                });
+            }
+        }
+    }
+    // A name the shared library already defines: say so, and how to rename.
+    if let Some(rest) = message.strip_prefix("redefinition of `") {
+        let name = rest.split('`').next().unwrap_or("");
+        if let Some((file, _, line)) = library_functions().into_iter().find(|(_, n, _)| n == name) {
+            return Some(Better {
+                at: None,
+                hint: format!(
+                    "`{name}` comes from quai's shared library ({file}:{line}), which every shader gets: name yours \
+                     differently (e.g. `my_{name}`) and call that, or use the library's"
+                ),
+            });
+        }
+        return Some(Better {
+            at: None,
+            hint: format!("`{name}` is defined twice in this file: rename or remove one"),
+        });
+    }
+    if let Some(rest) = message.strip_prefix("no definition in scope for identifier: `") {
+        let name = rest.split('`').next().unwrap_or("");
+        if let Some((_, wgsl)) = TYPE_NAMES.iter().find(|(n, _)| *n == name) {
+            return Some(Better { at: None, hint: format!("WGSL writes `{name}` as {wgsl}") });
+        }
+        let mut known = identifiers(text);
+        known.extend(library_functions().into_iter().map(|(_, n, _)| n));
+        known.extend(["quai", "layer", "params", "uv"].map(String::from));
+        known.retain(|k| k != name);
+        let hint = match super::diag::did_you_mean(name, known.iter().map(String::as_str)) {
+            Some(h) => h,
+            None if before.trim_end().ends_with("params.") => String::new(),
+            None => format!(
+                "`{name}` is not declared: declare it with `let` or `var`, or see shaders/lib/common.wgsl for the \
+                 library's functions (noise2, fbm2, palette, hsv2rgb, ...){}",
+                if bound.is_empty() {
+                    String::new()
+                } else {
+                    format!("; bound parameters are params.{}", bound.join(", params."))
+                }
+            ),
+        };
+        return (!hint.is_empty()).then_some(Better { at: None, hint });
+    }
+    // i32 and f32 mixed: WGSL never converts by itself.
+    if message.contains("can't work with") && message.contains("Sint") && message.contains("Float") {
+        return Some(Better {
+            at: Some((at, "WGSL: an integer (i32) and a float (f32) mixed in one operation".into())),
+            hint: "WGSL does not convert between them: write the number with a decimal point (2.0), or convert \
+                   with f32(x)"
+                .into(),
+        });
+    }
+    None
 }
 
 /// naga's messages name IR handles (`Function [47] 'shade' is invalid`, `Some([4])`); say it in

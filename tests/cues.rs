@@ -428,7 +428,10 @@ fn a_key_in_the_window_fires_go() {
     xdo(&["windowfocus", "--sync", &id]);
     xdo(&["key", "space"]);
     wait_log(&log, "cue main/1 (1 of 2) started by key space", 1, Duration::from_secs(10));
-    // Escape is bound to panic here, so it does not quit.
+    // Escape is bound to panic here, so it does not quit. Well after the GO: the replay below
+    // looks at a frame just after the GO, which must come before the panic (CI once saw the two
+    // keys 56 ms apart, and that frame already fading out).
+    std::thread::sleep(Duration::from_millis(500));
     xdo(&["key", "Escape"]);
     wait_log(&log, "PANIC from key escape", 1, Duration::from_secs(10));
     xdo(&["key", "ctrl+q"]);

@@ -187,3 +187,68 @@ fn errors_show_over_the_picture_and_resizes_letterbox() {
     assert_eq!(img.dimensions(), (640, 180));
     assert!(near(img.get_pixel(10, 10), [0, 0, 255]), "{:?}", img.get_pixel(10, 10));
 }
+
+/// A kiosk runs X with no window manager (`xinit quai run ...`), as Xvfb does: `fullscreen = true`
+/// covers the whole screen (it left a small window at 0,0), and frames are paced at the scene's
+/// rate although presenting does not block there (it ran at hundreds of frames a second).
+#[test]
+fn fullscreen_covers_the_screen_and_frames_are_paced_without_a_window_manager() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let name = format!("kiosk-{}", std::process::id());
+    let scene = tmp.path().join("kiosk.toml");
+    std::fs::write(
+        &scene,
+        format!(
+            "[show]\nname = \"{name}\"\ncanvas = [320, 180]\nfps = 30\n[[layers]]\nname = \"bg\"\ncolor = \"#336699\"\n\
+             [[outputs]]\nname = \"main\"\nfullscreen = true\n"
+        ),
+    )
+    .expect("scene");
+    let (_x, display) = xvfb();
+    let log = tmp.path().join("quai.log");
+    let runtime = tempfile::tempdir().expect("runtime dir");
+    let seconds = 5.0;
+    let mut quai = Proc(
+        Command::new(env!("CARGO_BIN_EXE_quai"))
+            .args(["run", "--duration", &seconds.to_string(), "--fresh", "--state"])
+            .arg(tmp.path().join("state.json"))
+            .arg(&scene)
+            .env("DISPLAY", &display)
+            .env_remove("WAYLAND_DISPLAY")
+            .env("XDG_RUNTIME_DIR", runtime.path())
+            .env("QUAI_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("log"))
+            .spawn()
+            .expect("quai"),
+    );
+    wait_log(&log, "showing in its window");
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(text.contains("no window manager on this display"), "{text}");
+    let geometry = tool("xdotool", "xdotool")
+        .args(["search", "--sync", "--name", &name, "getwindowgeometry"])
+        .env("DISPLAY", &display)
+        .output()
+        .expect("xdotool");
+    let geometry = String::from_utf8_lossy(&geometry.stdout).to_string();
+    assert!(geometry.contains("Position: 0,0") && geometry.contains("Geometry: 1024x768"), "{geometry}");
+    // The run ends by itself at --duration.
+    let start = std::time::Instant::now();
+    while quai.0.try_wait().ok().flatten().is_none() {
+        assert!(start.elapsed() < Duration::from_secs(30), "quai did not stop at --duration");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(quai.stop(), "exit status: 0");
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    // "stopped after N presented frames (...): ..., frame time mean X ms, ... (target 33.33 ms)"
+    let after = text.split("stopped after ").nth(1).unwrap_or_else(|| panic!("no stop line:\n{text}"));
+    let presented: f64 = after.split(' ').next().and_then(|n| n.parse().ok()).expect("presented frames");
+    let mean: f64 = after
+        .split("frame time mean ")
+        .nth(1)
+        .and_then(|m| m.split(' ').next())
+        .and_then(|m| m.parse().ok())
+        .expect("mean frame time");
+    assert!(presented <= 30.0 * seconds * 1.3, "{presented} frames in {seconds} s at 30 fps:\n{text}");
+    assert!(mean >= 33.33 * 0.7, "frames {mean} ms apart for a 33.33 ms target:\n{text}");
+}

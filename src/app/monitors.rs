@@ -49,6 +49,27 @@ impl Monitors {
         Monitors {}
     }
 
+    /// Whether a window manager runs on this X server (EWMH `_NET_SUPPORTING_WM_CHECK` on the root
+    /// window). Kiosks often run X with none (`xinit quai run ...`); then fullscreen requests,
+    /// which a window manager carries out, do nothing, and quai places its windows itself.
+    /// `true` when it cannot tell (not X11): asking the window system is then right.
+    pub fn window_manager(&self) -> bool {
+        #[cfg(target_os = "linux")]
+        if let Some((conn, root)) = &self.x11 {
+            use x11rb::protocol::xproto::{AtomEnum, ConnectionExt as _};
+            let Ok(Ok(atom)) = conn.intern_atom(true, b"_NET_SUPPORTING_WM_CHECK").map(|c| c.reply()) else {
+                return false;
+            };
+            if atom.atom == 0 {
+                return false;
+            }
+            let prop =
+                conn.get_property(false, *root, atom.atom, AtomEnum::WINDOW, 0, 1).ok().and_then(|c| c.reply().ok());
+            return prop.is_some_and(|p| p.value_len > 0);
+        }
+        true
+    }
+
     /// The monitors connected now, primary first where the server says which it is.
     pub fn list(&self, el: &ActiveEventLoop) -> Vec<Screen> {
         let handles: Vec<MonitorHandle> = el.available_monitors().collect();

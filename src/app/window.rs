@@ -109,6 +109,53 @@ struct App {
     notifier: super::notify::Notifier,
     /// What ended the show, for the stop log and systemd.
     why: &'static str,
+    /// A window manager runs (else quai places fullscreen windows itself).
+    window_manager: bool,
+    /// The display's refresh period, when the monitor says it.
+    refresh: Option<Duration>,
+    pace: Pace,
+}
+
+/// Frame pacing when presenting does not wait for the display (no compositor, a presentation
+/// engine that never blocks): after [`Pace::UNPACED`] frames in a row clearly faster than the
+/// period, quai paces the redraws itself, by deadline, at the display's rate (or, when the display
+/// does not say it, the scene's fps).
+#[derive(Debug, Default)]
+struct Pace {
+    last: Option<Instant>,
+    short: u32,
+    own: bool,
+    deadline: Option<Instant>,
+    /// When the next redraw is due (self-paced).
+    redraw_at: Option<Instant>,
+}
+
+impl Pace {
+    const UNPACED: u32 = 30;
+
+    /// A frame was presented at `now`: `None` to draw the next at once (presenting paces us),
+    /// or when to draw it.
+    fn after_frame(&mut self, now: Instant, period: Duration) -> Option<Instant> {
+        if !self.own {
+            if let Some(prev) = self.last {
+                self.short = if now.duration_since(prev) < period.mul_f64(0.9) { self.short + 1 } else { 0 };
+            }
+            self.last = Some(now);
+            if self.short < Self::UNPACED {
+                return None;
+            }
+            self.own = true;
+            tracing::info!(
+                "presenting does not wait for the display here (no compositor or vsync): quai paces the frames \
+                 itself at {:.1} Hz",
+                1.0 / period.as_secs_f64()
+            );
+        }
+        // The next deadline, never in the past: a late frame does not bring a burst to catch up.
+        let next = self.deadline.map_or(now, |d| d + period).max(now);
+        self.deadline = Some(next);
+        Some(next)
+    }
 }
 
 pub fn run_window(
@@ -126,9 +173,16 @@ pub fn run_window(
     let title = format!("quai — {}", scene.name);
     let outputs: Vec<ProjectorOutput> = scene.window_outputs().into_iter().filter(|o| !o.headless).collect();
     let now = Instant::now();
+    let monitors = Monitors::new();
+    let window_manager = monitors.window_manager();
+    if !window_manager {
+        tracing::info!(
+            "no window manager on this display: quai places its windows itself (fullscreen covers the monitor)"
+        );
+    }
     let mut app = App {
         files,
-        monitors: Monitors::new(),
+        monitors,
         title,
         scene: Some(scene),
         opts,
@@ -151,6 +205,9 @@ pub fn run_window(
         error: None,
         notifier: super::notify::Notifier::from_env(),
         why: "the event loop ended",
+        window_manager,
+        refresh: None,
+        pace: Pace::default(),
     };
     event_loop.run_app(&mut app).map_err(|e| AppError::NoDisplay(format!("the event loop failed ({e})")))?;
     app.windows.clear();
@@ -226,8 +283,9 @@ impl App {
             opened.first().and_then(|(w, _)| w.window.current_monitor()).and_then(|m| m.refresh_rate_millihertz());
         let all = scene.window_outputs();
         let mut show = live_show(gpu, scene, self.files.clone(), true, self.opts.record.as_deref(), &self.opts.day)?;
-        if let Some(hz) = refresh {
+        if let Some(hz) = refresh.filter(|hz| *hz > 0) {
             show.set_display_period(1000.0 / hz as f64);
+            self.refresh = Some(Duration::from_secs_f64(1000.0 / hz as f64));
         }
         let (mut out, control) = Projectors::new(show.gpu(), &all, false, Readback::None);
         if self.opts.no_overlay {
@@ -302,10 +360,11 @@ impl App {
             .with_title(title)
             .with_inner_size(winit::dpi::PhysicalSize::new(out.size[0], out.size[1]));
         attrs = match (&monitor, out.fullscreen) {
-            (Some(Screen { handle: Some(h), .. }), true) => {
+            (Some(Screen { handle: Some(h), .. }), true) if self.window_manager => {
                 attrs.with_fullscreen(Some(Fullscreen::Borderless(Some(h.clone()))))
             }
-            // A monitor winit does not know (connected after start, on X11): cover it ourselves.
+            // A monitor winit does not know (connected after start, on X11), or no window manager
+            // to carry out a fullscreen request: cover the monitor ourselves.
             (Some(m), true) => attrs
                 .with_decorations(false)
                 .with_position(winit::dpi::PhysicalPosition::new(m.position[0], m.position[1]))
@@ -401,7 +460,7 @@ impl App {
     fn move_to(&mut self, k: usize, monitor: Option<Screen>, wanted: bool) {
         let w = &mut self.windows[k];
         match (&monitor, self.outputs[w.output].fullscreen) {
-            (Some(Screen { handle: Some(h), .. }), true) => {
+            (Some(Screen { handle: Some(h), .. }), true) if self.window_manager => {
                 w.window.set_fullscreen(Some(Fullscreen::Borderless(Some(h.clone()))));
             }
             (Some(m), _) => {
@@ -653,7 +712,12 @@ impl ApplicationHandler for App {
                 if self.show.as_ref().is_some_and(|s| s.asleep()) {
                     self.next_tick = Instant::now() + Duration::from_secs_f64(super::live::STANDBY_PERIOD);
                 } else if let Some(w) = self.windows.first() {
-                    w.window.request_redraw();
+                    let fps = self.show.as_ref().map_or(60.0, |s| s.scene().fps);
+                    let period = self.refresh.unwrap_or_else(|| Duration::from_secs_f64(1.0 / fps));
+                    match self.pace.after_frame(Instant::now(), period) {
+                        None => w.window.request_redraw(),
+                        Some(at) => self.pace.redraw_at = Some(at),
+                    }
                 }
             }
             _ => {}
@@ -688,6 +752,17 @@ impl ApplicationHandler for App {
                 self.next_tick = Instant::now() + Duration::from_secs(1);
             }
             el.set_control_flow(ControlFlow::WaitUntil(self.next_tick.min(self.last_poll + MONITOR_POLL)));
+        } else if let Some(at) = self.pace.redraw_at {
+            // Self-paced (presenting does not wait): the next redraw at its deadline.
+            if Instant::now() >= at {
+                self.pace.redraw_at = None;
+                if let Some(w) = self.windows.first() {
+                    w.window.request_redraw();
+                }
+                el.set_control_flow(ControlFlow::Poll);
+            } else {
+                el.set_control_flow(ControlFlow::WaitUntil(at.min(self.last_poll + MONITOR_POLL)));
+            }
         } else {
             el.set_control_flow(ControlFlow::Poll);
         }

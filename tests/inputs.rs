@@ -205,8 +205,9 @@ fn bad_log_line_is_located() {
     assert!(err.contains("bad.jsonl:2:") && err.contains("no input `nope`") && err.contains("phone"), "{err}");
 }
 
-/// `quai monitor --osc PORT` prints each message as `osc ADDR type:value...`, and a once-a-second
-/// summary with the rate on stderr.
+/// `quai monitor --osc PORT` prints each message as `HH:MM:SS.mmm osc ADDR type:value... from
+/// SENDER`, so two senders can be told apart (each oscsend is a sender of its own), and a
+/// once-a-second summary with the rate on stderr.
 #[test]
 fn monitor_prints_live_osc() {
     let port = free_udp_port();
@@ -225,11 +226,19 @@ fn monitor_prints_live_osc() {
     let out = child.wait_with_output().expect("wait");
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{stderr}");
-    assert_eq!(
-        stdout.lines().collect::<Vec<_>>(),
-        ["osc /sensor/distance f:123.5", "osc /mix i:3 s:\"hi\" T"],
-        "{stderr}"
-    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}{stderr}");
+    let mut senders = Vec::new();
+    for (line, want) in lines.iter().zip(["osc /sensor/distance f:123.5", "osc /mix i:3 s:\"hi\" T"]) {
+        let (time, rest) = line.split_once(' ').expect("a timestamp first");
+        let b = time.as_bytes();
+        assert!(time.len() == 12 && b[2] == b':' && b[5] == b':' && b[8] == b'.', "HH:MM:SS.mmm: {line}");
+        let (event, from) = rest.split_once(" from ").unwrap_or_else(|| panic!("the sender: {line}"));
+        assert_eq!(event, want);
+        assert!(from.starts_with("127.0.0.1:"), "{line}");
+        senders.push(from.to_string());
+    }
+    assert_ne!(senders[0], senders[1], "two senders told apart");
     assert!(stderr.contains("[2 s]") && stderr.contains("listening on"), "{stderr}");
 }
 

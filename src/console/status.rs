@@ -299,8 +299,7 @@ impl LogRing {
         if g.1.len() == LOG_LINES {
             g.1.pop_front();
         }
-        let dt = jiff::tz::TimeZone::system().to_datetime(jiff::Timestamp::now());
-        let time = format!("{:02}:{:02}:{:02}.{:03}", dt.hour(), dt.minute(), dt.second(), dt.millisecond());
+        let time = crate::show::clock::wall_time_ms();
         g.1.push_back(LogEntry { seq, time, level, target: target.to_string(), message });
     }
 

@@ -72,3 +72,10 @@ impl Clock {
         }
     }
 }
+
+/// The wall time now, `HH:MM:SS.mmm` in the machine's zone: how `quai monitor` lines and the web
+/// console's log lines are stamped.
+pub fn wall_time_ms() -> String {
+    let t = jiff::tz::TimeZone::system().to_datetime(jiff::Timestamp::now());
+    format!("{:02}:{:02}:{:02}.{:03}", t.hour(), t.minute(), t.second(), t.millisecond())
+}

@@ -85,9 +85,26 @@ pub fn run(opts: &MonitorOptions, stop: Arc<AtomicBool>) -> Result<(), AppError>
     let mut running = Vec::new();
     for input in &inputs {
         let queue = EventQueue::new(input.queue);
-        match Source::start(input, queue.clone(), clock) {
+        let started = match &input.kind {
+            // Each OSC event names its sender, so that two senders can be told apart.
+            InputKind::Osc { bind, allow, .. } => {
+                let now = move || clock.now();
+                crate::input::osc::source::OscInput::spawn_with(
+                    Arc::from(input.name.as_str()),
+                    *bind,
+                    allow.clone(),
+                    queue.clone(),
+                    now,
+                    true,
+                )
+                .map(|input| Source::Osc { input, feedback: None })
+                .map_err(|e| e.to_string())
+            }
+            _ => Source::start(input, queue.clone(), clock).map_err(|e| e.to_string()),
+        };
+        match started {
             Ok(source) => running.push((input.name.clone(), source, queue, 0u64, 0u64)),
-            Err(e) => return Err(AppError::Environment(e.to_string())),
+            Err(e) => return Err(AppError::Environment(e)),
         }
     }
     let mut led = led::LedMonitor::open(&opts.led).map_err(|e| AppError::Environment(e.to_string()))?;
@@ -99,7 +116,10 @@ pub fn run(opts: &MonitorOptions, stop: Arc<AtomicBool>) -> Result<(), AppError>
         let mut out = stdout.lock();
         for (_, _, queue, _, _) in &running {
             queue.drain(|e| {
-                let _ = write!(out, "{e}");
+                let _ = write!(out, "{} {e}", crate::show::clock::wall_time_ms());
+                if let EventKind::Osc { .. } = &e.kind {
+                    let _ = write!(out, " from {}", e.input);
+                }
                 if let EventKind::Serial { line } = &e.kind {
                     let _ = write!(out, "{}", read_as_lines(line, &mut values));
                 }

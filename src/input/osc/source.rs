@@ -95,6 +95,19 @@ impl OscInput {
         queue: Arc<EventQueue>,
         clock: impl Fn() -> f64 + Send + 'static,
     ) -> Result<OscInput, OscError> {
+        Self::spawn_with(name, bind, allow, queue, clock, false)
+    }
+
+    /// As [`OscInput::spawn`]; with `by_sender`, each event's `input` is the sender's address
+    /// (`192.168.1.20:52001`) instead of the input's name: `quai monitor` tells senders apart so.
+    pub fn spawn_with(
+        name: Arc<str>,
+        bind: SocketAddr,
+        allow: AllowList,
+        queue: Arc<EventQueue>,
+        clock: impl Fn() -> f64 + Send + 'static,
+        by_sender: bool,
+    ) -> Result<OscInput, OscError> {
         let bind_error =
             |source: io::Error| OscError::Bind { name: name.clone(), addr: bind, reason: bind_reason(&source), source };
         let socket = match UdpSocket::bind(bind) {
@@ -126,8 +139,15 @@ impl OscInput {
                 let Some(socket) = socket.or_else(|| bind_with_retry(&thread_name, bind, &thread_stop)) else {
                     return;
                 };
-                let receiver =
-                    Receiver { name: thread_name, socket, allow, queue, stats: thread_stats, stop: thread_stop };
+                let receiver = Receiver {
+                    name: thread_name,
+                    socket,
+                    allow,
+                    queue,
+                    stats: thread_stats,
+                    stop: thread_stop,
+                    by_sender,
+                };
                 receiver.run(clock)
             })
             .map_err(|source| OscError::Thread { name: name.clone(), source })?;
@@ -284,6 +304,8 @@ struct Receiver {
     queue: Arc<EventQueue>,
     stats: Arc<OscStats>,
     stop: Arc<AtomicBool>,
+    /// Events carry the sender's address as their `input` (`quai monitor`).
+    by_sender: bool,
 }
 
 /// One throttle per kind of trouble.
@@ -330,7 +352,8 @@ impl Receiver {
                 .warn(|| format!("OSC input `{}`: ignored a packet from {from} (allowed: {allow})", self.name));
             return;
         }
-        match decode_packet_tally(packet, &self.name, now_t, SystemTime::now(), &mut |e| self.queue.push(e)) {
+        let input = if self.by_sender { Arc::from(from.to_string()) } else { self.name.clone() };
+        match decode_packet_tally(packet, &input, now_t, SystemTime::now(), &mut |e| self.queue.push(e)) {
             Ok(tally) => {
                 stats.messages.fetch_add(tally.messages as u64, Ordering::Relaxed);
                 if tally.far_future > 0 {

@@ -10,4 +10,5 @@ pub mod input;
 pub mod output;
 pub mod render;
 pub mod scene;
+pub mod script;
 pub mod show;

@@ -353,6 +353,14 @@ broken_scenes! {
         at("duplicate_layer_after_bad_shader.toml", 7, 8, "layer name `field` is used twice"),
         at("_bad_shader.wgsl", 2, 40, "missing `;` at the end of line 2"),
     ];
+    /// Case `script_syntax_error`: a syntax error in a script, located in the .rhai file.
+    script_syntax_error: "script_syntax_error.toml" => [
+        at("script_syntax_error.rhai", 3, 16, "script: Unexpected ';'"),
+    ];
+    /// Case `script_missing`: `scripts` names a file that does not exist.
+    script_missing: "script_missing.toml" => [
+        at("script_missing.toml", 2, 12, "cannot read script").hint("relative to the scene file"),
+    ];
     /// Case `include_after_table`: `include` after `[show]` is `show.include`; the error says to move it up.
     include_after_table: "include_after_table.toml" => [
         at("include_after_table.toml", 4, 1, "`include` is inside [show]").hint("move `include` above the first [table]"),

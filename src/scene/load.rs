@@ -53,6 +53,8 @@ pub struct Parsed {
     pub schedule: Option<At<ScheduleFile>>,
     /// `[console]`, from the main file or one include.
     pub console: Option<At<ConsoleFile>>,
+    /// `scripts = [...]` of every file: each path as written, with the file it is relative to.
+    pub scripts: Vec<(FileId, Spanned<String>)>,
     /// `[keys]`: each key name with its command text.
     pub keys: Vec<At<(Spanned<String>, Spanned<String>)>>,
     pub diagnostics: Vec<Diagnostic>,
@@ -63,9 +65,9 @@ pub struct Parsed {
     pub files: Vec<PathBuf>,
 }
 
-const TOP_KEYS: [&str; 20] = [
+const TOP_KEYS: [&str; 21] = [
     "include", "show", "params", "layers", "outputs", "fixtures", "inputs", "mappings", "triggers", "audio",
-    "speakers", "sounds", "synths", "buses", "analysis", "cues", "panic", "keys", "schedule", "console",
+    "speakers", "sounds", "synths", "buses", "analysis", "cues", "panic", "keys", "schedule", "console", "scripts",
 ];
 
 pub fn parse(files: &dyn Files, path: &Path) -> Parsed {
@@ -240,6 +242,19 @@ fn read_file(
                     out.schedule = Some(at);
                 }
             }
+            "scripts" => match value.get_ref() {
+                DeValue::Array(items) => {
+                    for item in items.iter() {
+                        match item.get_ref().as_str() {
+                            Some(p) => out.scripts.push((file, Spanned::new(item.span(), p.to_string()))),
+                            None => push(out, file, item.span(), "scripts entries must be file paths (strings)", None),
+                        }
+                    }
+                }
+                _ => {
+                    push(out, file, span, "`scripts` must be a list of .rhai files", Some("scripts = [\"logic.rhai\"]"))
+                }
+            },
             "console" => {
                 if let Some(first) = &out.console {
                     let src = &out.sources[first.file];

@@ -55,6 +55,8 @@ pub struct Scene {
     pub schedule: Option<std::sync::Arc<crate::show::schedule::Schedule>>,
     /// The web console and OSCQuery server (`[console]`).
     pub console: Option<ConsoleConf>,
+    /// Rhai scripts, compiled (`scripts = [...]` of every file).
+    pub scripts: Vec<crate::script::Script>,
     /// Which writer of a parameter wins while a cue fade runs.
     pub priorities: crate::show::params::Priorities,
     /// Every file read to build this scene (scene files, includes, shaders, images): what hot reload watches.

@@ -119,6 +119,8 @@ pub struct Show {
     console: Option<crate::console::Console>,
     /// A window calibrates the projector outputs (`--calibrate`): calibration moves are taken.
     pub calibrating: bool,
+    /// The scene's scripts (none when it has none).
+    scripts: Option<crate::script::ScriptHost>,
 }
 
 impl Show {
@@ -190,6 +192,7 @@ impl Show {
             publisher: None,
             console: None,
             calibrating: false,
+            scripts: crate::script::ScriptHost::new(&scene.scripts, &scene.name),
         })
     }
 
@@ -243,6 +246,11 @@ impl Show {
             });
         }
         let fired = self.inputs.step(t.time, &mut self.params, &mut self.issued);
+        // Scripts run after the inputs (they read this tick's values) and before the cues (their
+        // commands apply in this tick).
+        if let Some(s) = &mut self.scripts {
+            s.tick(t.time, t.delta, &mut self.params, &mut self.issued);
+        }
         for name in &fired {
             tracing::info!("trigger `{name}` fired at {:.3} s (frame {})", t.time, t.frame);
         }
@@ -440,6 +448,11 @@ impl Show {
         if swapped {
             let scene = self.compositor.scene().clone();
             self.rebind_schedule(&scene);
+            match (&mut self.scripts, scene.scripts.is_empty()) {
+                (_, true) => self.scripts = None,
+                (Some(h), false) => h.rebind(&scene.scripts),
+                (None, false) => self.scripts = crate::script::ScriptHost::new(&scene.scripts, &scene.name),
+            }
             let mut outputs = std::mem::take(&mut self.outputs);
             let frame = self.frame();
             outputs.iter_mut().for_each(|o| o.scene_changed(&frame));

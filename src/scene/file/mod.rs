@@ -70,6 +70,10 @@ pub struct SceneFile {
     /// The web console and the OSCQuery server: where they listen and the control token. In the
     /// scene or in a hardware file it includes (once).
     pub console: Option<ConsoleFile>,
+    /// Rhai scripts the show runs (`fn load()`, `fn tick(t, dt)`), relative to this file; includes
+    /// may add their own. See scenes/README.md, "Scripts".
+    #[serde(default)]
+    pub scripts: Vec<String>,
     /// The audio stream: host, device, rate, channels, voices; only in the main scene file.
     pub audio: Option<AudioFile>,
     /// The speakers of the room, usually in a hardware/speakers/ file that the scene includes.

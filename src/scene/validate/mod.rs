@@ -212,6 +212,7 @@ pub fn validate(
     let schedule = schedule::check(&mut cx, &cues.lists, &params);
     cx.context.clear();
     let console = console::check(&mut cx);
+    let scripts = scripts(&mut cx);
 
     let mut files_read = parsed.files.clone();
     files_read.append(&mut cx.read);
@@ -250,6 +251,7 @@ pub fn validate(
         keys: cues.keys,
         schedule,
         console,
+        scripts,
         priorities,
         files: files_read,
     })
@@ -319,4 +321,31 @@ fn mark_consequences(diags: &mut [Diagnostic], unread: &[String]) {
         d.message.push_str(&format!(" (probably because {files} could not be read)"));
         d.hint = Some(format!("fix the include first: the name may be declared in {files}"));
     }
+}
+
+/// `scripts = [...]`: each file read (hot reload watches it) and compiled; a syntax error is
+/// located in the script itself.
+fn scripts(cx: &mut Ctx) -> Vec<crate::script::Script> {
+    let mut out: Vec<crate::script::Script> = Vec::new();
+    for (file, rel) in &cx.parsed.scripts {
+        let path = super::source::resolve(&cx.parsed.sources[*file].path, rel.get_ref());
+        if out.iter().any(|s| s.path == path) {
+            continue;
+        }
+        cx.read.push(path.clone());
+        match cx.files.read(&path).map(String::from_utf8) {
+            Ok(Ok(text)) => match crate::script::compile(&path, &text) {
+                Ok(s) => out.push(s),
+                Err(d) => cx.diags.push(d),
+            },
+            Ok(Err(_)) => cx.err(*file, rel.span(), format!("script {} is not UTF-8 text", path.display()), None),
+            Err(e) => cx.err(
+                *file,
+                rel.span(),
+                format!("cannot read script {}: {}", path.display(), super::load::io_reason(&e)),
+                "script paths are relative to the scene file that names them".to_string(),
+            ),
+        }
+    }
+    out
 }

@@ -1,0 +1,434 @@
+//! Scene scripting (scenes/README.md, "Scripts"): logic an artist writes in Rhai, run by the show
+//! at tick boundaries. A scene names its scripts (`scripts = ["logic.rhai"]`, includes may add
+//! theirs); each is compiled when the scene loads (syntax errors are scene errors at the `.rhai`
+//! file's line:col) and run by a [`ScriptHost`] on the render thread:
+//!
+//! - `fn load()` once when the script starts, `fn tick(t, dt)` every tick. Both get the
+//!   script's own state as `this` (an object map kept across ticks and across saves of the script).
+//! - What a script can do: `param("name")` reads a parameter, `set("name", value)` writes one (as a
+//!   mapping does: a running cue fade holds it), `command("go picture")` sends a command
+//!   (`go`, `back`, `goto`, `stop`, `panic`, `standby`, `wake`, `set`, ...), `log(text)`
+//!   (at most 5 lines a second per script), `rand()` (0..1, seeded from the scene: the same frames
+//!   offline every run).
+//! - What it cannot: no modules (`import`), no `eval`, no files, network, process or clock (the
+//!   engine has none of them: `no_module`, `no_time`, nothing registered). Each call is limited in
+//!   operations, call depth, string, array and map sizes, and time; a call over its budget is
+//!   stopped for that tick and reported, and a function that fails is disabled until the next
+//!   good save. The show goes on either way.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rhai::{AST, CallFnOptions, Dynamic, Engine, EvalAltResult, Map, Position, Scope};
+
+use crate::scene::diag::Diagnostic;
+use crate::scene::source::SourceText;
+use crate::show::commands::{self, Command, Issued};
+use crate::show::{ParamStore, Writer};
+
+/// Operations one call may take (a loop of a million additions is about 3 million).
+pub const MAX_OPERATIONS: u64 = 200_000;
+/// Nested calls (runaway recursion is stopped here).
+pub const MAX_CALL_LEVELS: usize = 48;
+/// Characters in a string, items in an array or a map.
+pub const MAX_STRING: usize = 64 * 1024;
+pub const MAX_ARRAY: usize = 16 * 1024;
+/// Time one call may take before it is stopped (a 60 fps frame is 16.7 ms).
+pub const MAX_CALL_TIME: Duration = Duration::from_millis(5);
+/// Log lines a script may write per second.
+const LOG_PER_SECOND: u32 = 5;
+
+/// A compiled script of the scene.
+#[derive(Debug, Clone)]
+pub struct Script {
+    /// The `.rhai` file.
+    pub path: PathBuf,
+    pub ast: Arc<AST>,
+}
+
+impl PartialEq for Script {
+    fn eq(&self, other: &Self) -> bool {
+        self.path == other.path && Arc::ptr_eq(&self.ast, &other.ast)
+    }
+}
+
+/// What a running call may touch: filled before each call, read after it.
+#[derive(Default)]
+struct Call {
+    /// Parameter names and values now (by index).
+    names: Arc<HashMap<String, usize>>,
+    values: Vec<f32>,
+    ranges: Vec<(f32, f32)>,
+    writes: Vec<(usize, f32)>,
+    commands: Vec<Command>,
+    /// Problems met during the call (unknown names...), with where in the script.
+    problems: Vec<(Position, String)>,
+    logs: Vec<(Position, String)>,
+    rng: u64,
+}
+
+/// When the running call must stop, as nanoseconds after `base` (0: no call running). Checked
+/// every 1024 operations without a lock.
+struct Deadline {
+    base: Instant,
+    at: std::sync::atomic::AtomicU64,
+}
+
+impl Deadline {
+    fn set(&self, d: Option<Instant>) {
+        let n = d.map_or(0, |d| d.duration_since(self.base).as_nanos() as u64);
+        self.at.store(n, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn passed(&self) -> bool {
+        let at = self.at.load(std::sync::atomic::Ordering::Relaxed);
+        at != 0 && self.base.elapsed().as_nanos() as u64 > at
+    }
+}
+
+/// The engine every script runs in: no modules, no `eval`, limits, and quai's functions.
+fn engine(call: Arc<Mutex<Call>>, deadline: Arc<Deadline>) -> Engine {
+    let mut e = Engine::new();
+    e.set_max_operations(MAX_OPERATIONS)
+        .set_max_call_levels(MAX_CALL_LEVELS)
+        .set_max_expr_depths(64, 32)
+        .set_max_string_size(MAX_STRING)
+        .set_max_array_size(MAX_ARRAY)
+        .set_max_map_size(MAX_ARRAY)
+        .disable_symbol("eval");
+    e.on_progress(move |ops| {
+        let over = ops % 1024 == 0 && deadline.passed();
+        over.then(|| Dynamic::from(format!("took longer than {} ms", MAX_CALL_TIME.as_millis())))
+    });
+    // print/debug go to the log like `log`.
+    let c = call.clone();
+    e.on_print(move |s| {
+        if let Ok(mut c) = c.lock() {
+            c.logs.push((Position::NONE, s.to_string()));
+        }
+    });
+    let c = call.clone();
+    e.register_fn("param", move |ctx: rhai::NativeCallContext, name: &str| -> f64 {
+        let mut c = c.lock().unwrap_or_else(|p| p.into_inner());
+        match c.names.get(name).copied() {
+            Some(i) => c.values.get(i).copied().unwrap_or(0.0) as f64,
+            None => {
+                c.problems
+                    .push((ctx.call_position(), format!("param(\"{name}\"): the scene has no parameter `{name}`")));
+                0.0
+            }
+        }
+    });
+    let c = call.clone();
+    let set = move |ctx: rhai::NativeCallContext, name: &str, value: f64| {
+        let mut c = c.lock().unwrap_or_else(|p| p.into_inner());
+        match c.names.get(name).copied() {
+            Some(i) if value.is_finite() => {
+                let (lo, hi) = c.ranges.get(i).copied().unwrap_or((f32::MIN, f32::MAX));
+                let v = (value as f32).clamp(lo, hi);
+                c.writes.push((i, v));
+            }
+            Some(_) => c.problems.push((ctx.call_position(), format!("set(\"{name}\", {value}): not a finite number"))),
+            None => c
+                .problems
+                .push((ctx.call_position(), format!("set(\"{name}\", ...): the scene has no parameter `{name}`"))),
+        }
+    };
+    let set_int = set.clone();
+    e.register_fn("set", set);
+    e.register_fn("set", move |ctx: rhai::NativeCallContext, name: &str, value: i64| set_int(ctx, name, value as f64));
+    let c = call.clone();
+    e.register_fn("command", move |ctx: rhai::NativeCallContext, text: &str| {
+        let mut c = c.lock().unwrap_or_else(|p| p.into_inner());
+        match commands::parse(text) {
+            Ok(cmd) => c.commands.push(cmd),
+            Err(err) => c.problems.push((ctx.call_position(), format!("command(\"{text}\"): {err}"))),
+        }
+    });
+    let c = call.clone();
+    e.register_fn("log", move |ctx: rhai::NativeCallContext, text: &str| {
+        if let Ok(mut c) = c.lock() {
+            c.logs.push((ctx.call_position(), text.to_string()));
+        }
+    });
+    let c = call;
+    e.register_fn("rand", move || -> f64 {
+        let mut c = c.lock().unwrap_or_else(|p| p.into_inner());
+        // xorshift64*: small, fast and the same everywhere.
+        let mut x = c.rng;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        c.rng = x;
+        (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
+    });
+    e
+}
+
+/// Compile `text` (the script at `path`) as the show will run it; a syntax error is a diagnostic
+/// at the script's own line:col.
+pub fn compile(path: &std::path::Path, text: &str) -> Result<Script, Diagnostic> {
+    let e = engine(Arc::default(), Arc::new(Deadline { base: Instant::now(), at: Default::default() }));
+    match e.compile(text) {
+        Ok(ast) => Ok(Script { path: path.to_path_buf(), ast: Arc::new(ast) }),
+        Err(err) => {
+            let src = SourceText::new(path.to_path_buf(), text.to_string());
+            let (message, hint) = explain_parse(&err);
+            let d = Diagnostic::new(format!("script: {message}"));
+            let d = match offset(&src, err.position()) {
+                Some(at) => d.at(&src, at..at + token_len(text, at)),
+                None => d.at(&src, 0..0),
+            };
+            Err(d.maybe_hint(hint))
+        }
+    }
+}
+
+/// The byte offset of a rhai position (1-based line and column) in `src`.
+fn offset(src: &SourceText, pos: Position) -> Option<usize> {
+    let (line, col) = (pos.line()?, pos.position().unwrap_or(1));
+    let start: usize = src.text.split_inclusive('\n').take(line - 1).map(str::len).sum();
+    let line_text = src.line(line);
+    let col_bytes: usize = line_text.chars().take(col.saturating_sub(1)).map(char::len_utf8).sum();
+    Some((start + col_bytes).min(src.text.len()))
+}
+
+fn token_len(text: &str, at: usize) -> usize {
+    let rest = &text[at..];
+    let n = rest.find(|c: char| c.is_whitespace() || "(){}[];,".contains(c)).unwrap_or(rest.len());
+    n.max(1).min(rest.len())
+}
+
+fn explain_parse(err: &rhai::ParseError) -> (String, Option<String>) {
+    use rhai::ParseErrorType as P;
+    let message = err.err_type().to_string();
+    let hint = match err.err_type() {
+        _ if message.contains("'eval'") => Some("scripts cannot evaluate text: write the code itself".to_string()),
+        _ if message.contains("'import'") || message.contains("'export'") => Some(
+            "scripts cannot load modules or files: put the code in this script, or list several in `scripts`".into(),
+        ),
+        P::MissingToken(t, _) if t == ";" => Some("statements end with `;`".into()),
+        P::UnknownOperator(op) => Some(format!("`{op}` is not a Rhai operator")),
+        _ => None,
+    };
+    (message, hint)
+}
+
+/// One script running in the show.
+struct Running {
+    script: Script,
+    /// The script's state (`this` in its functions): kept across ticks and saves.
+    state: Dynamic,
+    has_load: bool,
+    has_tick: bool,
+    /// Functions disabled after an error, until the next good save.
+    disabled: Vec<String>,
+    /// Problems already reported (each once).
+    reported: Vec<String>,
+    /// Log lines this second, and when the second began.
+    logged: (u32, f64),
+    loaded: bool,
+}
+
+/// The scene's scripts, as the show runs them at tick boundaries.
+pub struct ScriptHost {
+    engine: Engine,
+    call: Arc<Mutex<Call>>,
+    deadline: Arc<Deadline>,
+    scripts: Vec<Running>,
+    seed: u64,
+    /// Calls stopped for going over a limit, and failed calls, since the start.
+    pub stopped: u64,
+}
+
+fn defines(ast: &AST, name: &str, params: usize) -> bool {
+    ast.iter_functions().any(|f| f.name == name && f.params.len() == params)
+}
+
+impl ScriptHost {
+    /// The host for `scripts`, seeded from `seed_from` (the scene's name: the same frames every
+    /// offline run).
+    pub fn new(scripts: &[Script], seed_from: &str) -> Option<Self> {
+        if scripts.is_empty() {
+            return None;
+        }
+        let call = Arc::new(Mutex::new(Call::default()));
+        let seed =
+            seed_from.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x1000_0000_01b3)) | 1;
+        let deadline = Arc::new(Deadline { base: Instant::now(), at: Default::default() });
+        let mut host = Self {
+            engine: engine(call.clone(), deadline.clone()),
+            call,
+            deadline,
+            scripts: Vec::new(),
+            seed,
+            stopped: 0,
+        };
+        host.rebind(scripts);
+        Some(host)
+    }
+
+    /// A reloaded scene's scripts: a script whose file stays keeps its state (the log says so);
+    /// new ones start fresh (their `load` runs at the next tick); removed ones stop.
+    pub fn rebind(&mut self, scripts: &[Script]) {
+        let mut old = std::mem::take(&mut self.scripts);
+        for s in scripts {
+            let (state, kept) = match old.iter().position(|r| r.script.path == s.path) {
+                Some(i) => {
+                    let r = old.swap_remove(i);
+                    let same = Arc::ptr_eq(&r.script.ast, &s.ast);
+                    if !same {
+                        tracing::info!("script {}: reloaded; its state is kept", s.path.display());
+                    }
+                    (r.state, r.loaded)
+                }
+                None => (Dynamic::from_map(Map::new()), false),
+            };
+            self.scripts.push(Running {
+                has_load: defines(&s.ast, "load", 0),
+                has_tick: defines(&s.ast, "tick", 2),
+                script: s.clone(),
+                state,
+                disabled: Vec::new(),
+                reported: Vec::new(),
+                logged: (0, f64::NEG_INFINITY),
+                loaded: kept,
+            });
+        }
+    }
+
+    /// One tick: each script's `load` (once) and `tick(t, dt)`; their parameter writes go into
+    /// `params` as a mapping's would, their commands into `commands` (applied this tick).
+    pub fn tick(&mut self, t: f64, dt: f64, params: &mut ParamStore, commands: &mut Vec<Issued>) {
+        let names: Arc<HashMap<String, usize>> =
+            Arc::new(params.defs().iter().enumerate().map(|(i, p)| (p.name.clone(), i)).collect());
+        let ranges: Vec<(f32, f32)> = params.defs().iter().map(|p| (p.min, p.max)).collect();
+        for k in 0..self.scripts.len() {
+            for (name, args) in [("load", None), ("tick", Some((t, dt)))] {
+                let r = &self.scripts[k];
+                let due = match name {
+                    "load" => r.has_load && !r.loaded,
+                    _ => r.has_tick,
+                };
+                if !due || r.disabled.iter().any(|d| d == name) {
+                    continue;
+                }
+                {
+                    let mut c = self.call.lock().unwrap_or_else(|p| p.into_inner());
+                    c.names = names.clone();
+                    c.values.clear();
+                    c.values.extend_from_slice(params.values());
+                    c.ranges.clone_from(&ranges);
+                    c.writes.clear();
+                    c.commands.clear();
+                    c.problems.clear();
+                    c.logs.clear();
+                    if c.rng == 0 {
+                        c.rng = self.seed;
+                    }
+                }
+                self.deadline.set(Some(Instant::now() + MAX_CALL_TIME));
+                let r = &mut self.scripts[k];
+                let options = CallFnOptions::new().eval_ast(false).rewind_scope(true).bind_this_ptr(&mut r.state);
+                let mut scope = Scope::new();
+                let result: Result<Dynamic, Box<EvalAltResult>> = match args {
+                    None => self.engine.call_fn_with_options(options, &mut scope, &r.script.ast, name, ()),
+                    Some((t, dt)) => {
+                        self.engine.call_fn_with_options(options, &mut scope, &r.script.ast, name, (t, dt))
+                    }
+                };
+                if name == "load" {
+                    r.loaded = true;
+                }
+                self.deadline.set(None);
+                let mut c = self.call.lock().unwrap_or_else(|p| p.into_inner());
+                for &(i, v) in &c.writes {
+                    let _ = params.write(crate::scene::ParamId(i), v, Writer::Mapping);
+                }
+                let by: Arc<str> = Arc::from(format!("script {}", file_name(&r.script.path)));
+                for cmd in c.commands.drain(..) {
+                    commands.push(Issued { t, by: by.clone(), command: cmd });
+                }
+                for (pos, problem) in c.problems.drain(..) {
+                    if !r.reported.contains(&problem) {
+                        tracing::warn!("script {}{}: {problem}; nothing changed", r.script.path.display(), at(pos));
+                        r.reported.push(problem);
+                    }
+                }
+                for (pos, line) in c.logs.drain(..) {
+                    if t - r.logged.1 >= 1.0 {
+                        r.logged = (0, t);
+                    }
+                    r.logged.0 += 1;
+                    match r.logged.0 {
+                        n if n <= LOG_PER_SECOND => {
+                            tracing::info!("script {}{}: {line}", file_name(&r.script.path), at(pos))
+                        }
+                        n if n == LOG_PER_SECOND + 1 => tracing::info!(
+                            "script {}: more than {LOG_PER_SECOND} log lines this second; the rest of this second is left out",
+                            file_name(&r.script.path)
+                        ),
+                        _ => {}
+                    }
+                }
+                drop(c);
+                if let Err(e) = result {
+                    self.stopped += 1;
+                    report(&r.script, name, &e, &mut r.disabled);
+                }
+            }
+        }
+    }
+}
+
+fn file_name(p: &std::path::Path) -> String {
+    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| p.display().to_string())
+}
+
+fn at(pos: Position) -> String {
+    match (pos.line(), pos.position()) {
+        (Some(l), Some(c)) => format!(":{l}:{c}"),
+        (Some(l), None) => format!(":{l}"),
+        _ => String::new(),
+    }
+}
+
+/// A failed call: over a limit (stopped for this tick, tried again next tick) or an error (the
+/// function is disabled until the next good save).
+fn report(script: &Script, name: &str, e: &EvalAltResult, disabled: &mut Vec<String>) {
+    let path = script.path.display();
+    let pos = at(e.position());
+    match e {
+        EvalAltResult::ErrorTooManyOperations(_) => tracing::warn!(
+            "script {path}{pos}: `{name}` was stopped after {MAX_OPERATIONS} operations (an endless loop?); it runs \
+             again next tick, and the show goes on"
+        ),
+        EvalAltResult::ErrorTerminated(why, _) => tracing::warn!(
+            "script {path}{pos}: `{name}` was stopped: it {}; it runs again next tick, and the show goes on",
+            why.clone().into_string().unwrap_or_default()
+        ),
+        EvalAltResult::ErrorStackOverflow(_) => {
+            disabled.push(name.to_string());
+            tracing::error!(
+                "script {path}{pos}: `{name}` calls itself without end (more than {MAX_CALL_LEVELS} deep); it is off until \
+                 the script is saved again"
+            );
+        }
+        EvalAltResult::ErrorDataTooLarge(what, _) => {
+            disabled.push(name.to_string());
+            tracing::error!(
+                "script {path}{pos}: `{name}` built a {what} over the limit ({MAX_STRING} characters, {MAX_ARRAY} items); \
+                 it is off until the script is saved again"
+            );
+        }
+        other => {
+            disabled.push(name.to_string());
+            tracing::error!("script {path}{pos}: `{name}` failed: {other}; it is off until the script is saved again");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,125 @@
+//! Scene scripts through the binary: a script that fires a cue at a threshold fires it at the
+//! expected frame of an offline render, a script using `rand()` renders the same frames every
+//! run, a syntax error is located in the `.rhai` file by `quai check`, and a script that fails at
+//! run time is reported while the show renders on.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const SCENE: &str = r##"
+scripts = ["logic.rhai"]
+
+[show]
+name = "scripted"
+canvas = [32, 16]
+fps = 10
+
+[params.level]
+
+[[layers]]
+name = "wash"
+color = "#ffffff"
+visible = false
+
+[[layers]]
+name = "dim"
+shader = "dim.wgsl"
+bind = { level = "level" }
+
+[[cues.main]]
+name = "1"
+show = ["wash"]
+"##;
+
+const DIM: &str = "fn shade(uv: vec2<f32>) -> vec4<f32> { return vec4<f32>(params.level, 0.0, 0.0, params.level); }\n";
+
+fn scene(dir: &Path, script: &str) -> PathBuf {
+    std::fs::write(dir.join("dim.wgsl"), DIM).expect("shader");
+    std::fs::write(dir.join("logic.rhai"), script).expect("script");
+    let path = dir.join("scene.toml");
+    std::fs::write(&path, SCENE).expect("scene");
+    path
+}
+
+fn render(scene: &Path, out: &Path, frames: u32) -> String {
+    let o = Command::new(env!("CARGO_BIN_EXE_quai"))
+        .args(["render", scene.to_str().expect("path"), "--frames", &frames.to_string(), "--out"])
+        .arg(out)
+        .env("QUAI_LOG", "info")
+        .output()
+        .expect("quai render");
+    let log = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(o.status.success(), "{log}");
+    log
+}
+
+fn frame(out: &Path, n: u32) -> image::RgbaImage {
+    image::open(out.join(format!("frame-{n:06}.png"))).expect("frame").to_rgba8()
+}
+
+#[test]
+fn a_script_fires_a_cue_at_its_threshold_at_the_expected_frame() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let script = "// GO once a second has passed.\nfn tick(t, dt) {\n    if t >= 1.0 && !(this.fired ?? false) {\n        this.fired = true;\n        command(\"go main\");\n    }\n}\n";
+    let s = scene(dir.path(), script);
+    let out = dir.path().join("out");
+    let log = render(&s, &out, 15);
+    assert!(log.contains("cue main/1 (1 of 1) started by script logic.rhai at 1.000 s"), "{log}");
+    let lit = |n| frame(&out, n).pixels().map(|p| p.0[1]).max().unwrap_or(0);
+    assert_eq!(lit(9), 0, "frame 9 (0.9 s): not yet");
+    assert_eq!(lit(10), 255, "frame 10 (1.0 s): the wash is shown");
+}
+
+#[test]
+fn a_script_with_rand_renders_the_same_frames_every_run() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let s = scene(dir.path(), "fn tick(t, dt) { set(\"level\", rand()); }\n");
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    render(&s, &a, 8);
+    render(&s, &b, 8);
+    let mut differ = false;
+    for n in 0..8 {
+        let (fa, fb) = (
+            std::fs::read(a.join(format!("frame-{n:06}.png"))).expect("a"),
+            std::fs::read(b.join(format!("frame-{n:06}.png"))).expect("b"),
+        );
+        assert_eq!(fa, fb, "frame {n} differs between runs");
+        differ |= n > 0 && frame(&a, n) != frame(&a, n - 1);
+    }
+    assert!(differ, "rand() moved the level from frame to frame");
+}
+
+#[test]
+fn a_syntax_error_is_located_in_the_script_and_a_runtime_error_does_not_stop_the_show() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let s = scene(dir.path(), "fn tick(t, dt) {\n    let x = 1 +;\n}\n");
+    let o =
+        Command::new(env!("CARGO_BIN_EXE_quai")).args(["check", s.to_str().expect("path")]).output().expect("check");
+    let text = String::from_utf8_lossy(&o.stderr).to_string() + &String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{text}");
+    assert!(text.contains("logic.rhai:2:"), "located in the script: {text}");
+    assert!(text.contains("error: script:"), "{text}");
+
+    // A call that fails at run time: reported with the script's line, disabled, the render goes on.
+    std::fs::write(
+        dir.path().join("logic.rhai"),
+        "fn tick(t, dt) {\n    let x = [1, 2];\n    set(\"level\", x[5]);\n}\n",
+    )
+    .expect("script");
+    let log = render(&s, &dir.path().join("out"), 5);
+    assert!(
+        log.contains("script") && log.contains("logic.rhai:3:") && log.contains("off until the script is saved again"),
+        "{log}"
+    );
+    assert_eq!(log.matches("failed").count(), 1, "reported once: {log}");
+}
+
+#[test]
+fn unknown_names_and_bad_commands_are_reported_once_with_the_script_line() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let s = scene(dir.path(), "fn tick(t, dt) {\n    set(\"levle\", 0.5);\n    command(\"jump main\");\n}\n");
+    let log = render(&s, &dir.path().join("out"), 5);
+    assert_eq!(log.matches("the scene has no parameter `levle`").count(), 1, "{log}");
+    assert!(log.contains("logic.rhai:2:"), "{log}");
+    assert_eq!(log.matches("command(\"jump main\")").count(), 1, "{log}");
+}

@@ -1,0 +1,81 @@
+//! What a scene script costs per tick, beside a bare Rhai call of the same function.
+//!
+//! - `script_tick`: a `tick(t, dt)` that reads 16 parameters and sets 16, through quai's
+//!   `ScriptHost::tick` (the sandbox's limits and time budget, the state map as `this`, the writes
+//!   going into the parameter store as a mapping's). Baseline: the same script called by a bare
+//!   Rhai engine whose `param` / `set` read and write a plain `Vec<f64>`.
+//!
+//! Target: ≤ 50 µs per tick.
+
+use std::hint::black_box;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use quai::show::ParamStore;
+
+const SCRIPT: &str = r#"
+fn tick(t, dt) {
+    let sum = 0.0;
+    for i in 0..16 {
+        sum += param("p" + i);
+    }
+    for i in 0..16 {
+        set("q" + i, (sum / 16.0 + i * 0.01) % 1.0);
+    }
+    this.n = (this.n ?? 0) + 1;
+}
+"#;
+
+fn bench(c: &mut Criterion) {
+    let mut text = String::new();
+    for i in 0..16 {
+        text += &format!("[params.p{i}]\ndefault = 0.5\n[params.q{i}]\n");
+    }
+    let scene = quai::scene::load_str(Path::new("bench.toml"), &text).expect("scene");
+    let script = quai::script::compile(Path::new("bench.rhai"), SCRIPT).expect("script");
+    let mut host = quai::script::ScriptHost::new(&[script], "bench").expect("host");
+    let mut params = ParamStore::new(&scene.params);
+    let mut issued = Vec::new();
+
+    let mut g = c.benchmark_group("script_tick");
+    let mut t = 0.0;
+    g.bench_function("quai_script_host", |b| {
+        b.iter(|| {
+            t += 1.0 / 60.0;
+            host.tick(t, 1.0 / 60.0, &mut params, &mut issued);
+            black_box(&params);
+        })
+    });
+
+    // Baseline: bare Rhai, the same function, param/set on a plain vector.
+    let values = Arc::new(Mutex::new(vec![0.5f64; 32]));
+    let mut engine = rhai::Engine::new();
+    let v = values.clone();
+    engine.register_fn("param", move |name: &str| -> f64 {
+        let i: usize = name[1..].parse().unwrap_or(0);
+        v.lock().expect("lock")[i]
+    });
+    let v = values.clone();
+    engine.register_fn("set", move |name: &str, x: f64| {
+        let i: usize = name[1..].parse().unwrap_or(0);
+        v.lock().expect("lock")[16 + i] = x;
+    });
+    let ast = engine.compile(SCRIPT).expect("compile");
+    let mut state = rhai::Dynamic::from_map(rhai::Map::new());
+    let mut scope = rhai::Scope::new();
+    let mut t = 0.0;
+    g.bench_function("bare_rhai_call", |b| {
+        b.iter(|| {
+            t += 1.0 / 60.0;
+            let options = rhai::CallFnOptions::new().eval_ast(false).bind_this_ptr(&mut state);
+            let r: rhai::Dynamic =
+                engine.call_fn_with_options(options, &mut scope, &ast, "tick", (t, 1.0 / 60.0)).expect("call");
+            let _ = black_box(r);
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -3,8 +3,13 @@
 //! run, a syntax error is located in the `.rhai` file by `quai check`, and a script that fails at
 //! run time is reported while the show renders on.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::{Proc, wait_log};
 
 const SCENE: &str = r##"
 scripts = ["logic.rhai"]
@@ -122,4 +127,65 @@ fn unknown_names_and_bad_commands_are_reported_once_with_the_script_line() {
     assert_eq!(log.matches("the scene has no parameter `levle`").count(), 1, "{log}");
     assert!(log.contains("logic.rhai:2:"), "{log}");
     assert_eq!(log.matches("command(\"jump main\")").count(), 1, "{log}");
+}
+
+/// The bundled demo: three replayed visitors within a minute bring the storm cue at the third.
+#[test]
+fn the_bundled_script_demo_brings_the_storm_on_the_third_visitor() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = tempfile::tempdir().expect("tmp");
+    let o = Command::new(env!("CARGO_BIN_EXE_quai"))
+        .current_dir(root)
+        .args(["render", "scenes/script-demo.toml", "--replay", "scenes/script-demo.jsonl"])
+        .args(["--frames", "120", "--fps", "10", "--size", "64x36", "--out"])
+        .arg(out.path())
+        .env("QUAI_LOG", "info")
+        .output()
+        .expect("quai render");
+    let log = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{log}");
+    assert!(log.contains("a visitor (3 in the last minute)"), "{log}");
+    assert!(log.contains("cue weather/storm (2 of 2) started by script script-demo.rhai at 9.000 s"), "{log}");
+}
+
+/// A script saved while `run --headless` plays: good, broken (the good one keeps running, the
+/// error is logged), good again, taking over with the state the first one left.
+#[test]
+fn a_script_saved_while_playing_swaps_in_with_its_state_and_a_broken_save_changes_nothing() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let count = |v: &str| {
+        format!(
+            "fn tick(t, dt) {{\n    this.n = (this.n ?? 0) + 1;\n    if this.n % 30 == 0 {{ log(`{v} ${{this.n}}`); }}\n}}\n"
+        )
+    };
+    let s = scene(dir.path(), &count("v1"));
+    let log = dir.path().join("quai.log");
+    let _quai = Proc(
+        Command::new(env!("CARGO_BIN_EXE_quai"))
+            .args(["run", s.to_str().expect("path"), "--headless", "--duration", "60", "--fresh", "--state"])
+            .arg(dir.path().join("state.json"))
+            .env("QUAI_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("log"))
+            .spawn()
+            .expect("quai"),
+    );
+    let wait = Duration::from_secs(60);
+    wait_log(&log, "v1 30", 1, wait);
+    std::fs::write(dir.path().join("logic.rhai"), "fn tick(t, dt) {\n    let x = ;\n}\n").expect("broken");
+    let text = wait_log(&log, "scene reload failed", 1, wait);
+    assert!(text.contains("logic.rhai:2:"), "the error is located: {text}");
+    let before = text.matches("v1 ").count();
+    wait_log(&log, "v1 ", before + 1, wait);
+    std::fs::write(dir.path().join("logic.rhai"), count("v2")).expect("v2");
+    wait_log(&log, "its state is kept", 1, wait);
+    let text = wait_log(&log, " v2 ", 1, wait);
+    let n: u64 = text
+        .split(" v2 ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .expect("a count after v2");
+    assert!(n > 60, "v2 went on counting from v1's state: {n}");
 }

@@ -43,7 +43,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("quai_script_host", |b| {
         b.iter(|| {
             t += 1.0 / 60.0;
-            host.tick(t, 1.0 / 60.0, &mut params, &mut issued);
+            host.tick(t, 1.0 / 60.0, &[], &mut params, &mut issued);
             black_box(&params);
         })
     });

@@ -3,7 +3,8 @@
 //! theirs); each is compiled when the scene loads (syntax errors are scene errors at the `.rhai`
 //! file's line:col) and run by a [`ScriptHost`] on the render thread:
 //!
-//! - `fn load()` once when the script starts, `fn tick(t, dt)` every tick. Both get the
+//! - `fn load()` once when the script starts, `fn on_trigger(name)` when a trigger of the scene
+//!   fires, `fn tick(t, dt)` every tick. All get the
 //!   script's own state as `this` (an object map kept across ticks and across saves of the script).
 //! - What a script can do: `param("name")` reads a parameter, `set("name", value)` writes one (as a
 //!   mapping does: a running cue fade holds it), `command("go picture")` sends a command
@@ -216,6 +217,13 @@ fn explain_parse(err: &rhai::ParseError) -> (String, Option<String>) {
     (message, hint)
 }
 
+/// The arguments of a call into a script.
+enum Args {
+    Unit,
+    Time(f64, f64),
+    Name(String),
+}
+
 /// One script running in the show.
 struct Running {
     script: Script,
@@ -223,6 +231,7 @@ struct Running {
     state: Dynamic,
     has_load: bool,
     has_tick: bool,
+    has_on_trigger: bool,
     /// Functions disabled after an error, until the next good save.
     disabled: Vec<String>,
     /// Problems already reported (each once).
@@ -289,6 +298,7 @@ impl ScriptHost {
             self.scripts.push(Running {
                 has_load: defines(&s.ast, "load", 0),
                 has_tick: defines(&s.ast, "tick", 2),
+                has_on_trigger: defines(&s.ast, "on_trigger", 1),
                 script: s.clone(),
                 state,
                 disabled: Vec::new(),
@@ -301,15 +311,20 @@ impl ScriptHost {
 
     /// One tick: each script's `load` (once) and `tick(t, dt)`; their parameter writes go into
     /// `params` as a mapping's would, their commands into `commands` (applied this tick).
-    pub fn tick(&mut self, t: f64, dt: f64, params: &mut ParamStore, commands: &mut Vec<Issued>) {
+    pub fn tick(&mut self, t: f64, dt: f64, fired: &[&str], params: &mut ParamStore, commands: &mut Vec<Issued>) {
         let names: Arc<HashMap<String, usize>> =
             Arc::new(params.defs().iter().enumerate().map(|(i, p)| (p.name.clone(), i)).collect());
         let ranges: Vec<(f32, f32)> = params.defs().iter().map(|p| (p.min, p.max)).collect();
+        let mut calls: Vec<(&'static str, Args)> = vec![("load", Args::Unit)];
+        calls.extend(fired.iter().map(|f| ("on_trigger", Args::Name(f.to_string()))));
+        calls.push(("tick", Args::Time(t, dt)));
         for k in 0..self.scripts.len() {
-            for (name, args) in [("load", None), ("tick", Some((t, dt)))] {
+            for (name, args) in &calls {
+                let name = *name;
                 let r = &self.scripts[k];
                 let due = match name {
                     "load" => r.has_load && !r.loaded,
+                    "on_trigger" => r.has_on_trigger,
                     _ => r.has_tick,
                 };
                 if !due || r.disabled.iter().any(|d| d == name) {
@@ -333,11 +348,11 @@ impl ScriptHost {
                 let r = &mut self.scripts[k];
                 let options = CallFnOptions::new().eval_ast(false).rewind_scope(true).bind_this_ptr(&mut r.state);
                 let mut scope = Scope::new();
+                let ast = &r.script.ast;
                 let result: Result<Dynamic, Box<EvalAltResult>> = match args {
-                    None => self.engine.call_fn_with_options(options, &mut scope, &r.script.ast, name, ()),
-                    Some((t, dt)) => {
-                        self.engine.call_fn_with_options(options, &mut scope, &r.script.ast, name, (t, dt))
-                    }
+                    Args::Unit => self.engine.call_fn_with_options(options, &mut scope, ast, name, ()),
+                    Args::Time(t, dt) => self.engine.call_fn_with_options(options, &mut scope, ast, name, (*t, *dt)),
+                    Args::Name(n) => self.engine.call_fn_with_options(options, &mut scope, ast, name, (n.clone(),)),
                 };
                 if name == "load" {
                     r.loaded = true;

@@ -16,7 +16,7 @@ fn host(text: &str) -> ScriptHost {
 fn run(h: &mut ScriptHost, p: &mut ParamStore, ticks: usize) -> Vec<Issued> {
     let mut out = Vec::new();
     for i in 0..ticks {
-        h.tick(i as f64 / 60.0, 1.0 / 60.0, p, &mut out);
+        h.tick(i as f64 / 60.0, 1.0 / 60.0, &[], p, &mut out);
         p.advance(1.0 / 60.0);
     }
     out
@@ -118,4 +118,15 @@ fn a_reload_keeps_the_state_of_the_same_file() {
     h.rebind(&[v2]);
     run(&mut h, &mut p, 1);
     assert!((p.target(p.id("level").expect("level")) - 0.4).abs() < 1e-6);
+}
+
+#[test]
+fn on_trigger_is_called_with_the_trigger_name_before_tick() {
+    let mut h = host(
+        "fn on_trigger(name) { this.seen = name; }\nfn tick(t, dt) { if this.seen == \"door\" { set(\"level\", 0.75); } }\n",
+    );
+    let mut p = params();
+    let mut out = Vec::new();
+    h.tick(0.0, 0.1, &["door"], &mut p, &mut out);
+    assert_eq!(p.target(p.id("level").expect("level")), 0.75);
 }

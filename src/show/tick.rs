@@ -249,7 +249,7 @@ impl Show {
         // Scripts run after the inputs (they read this tick's values) and before the cues (their
         // commands apply in this tick).
         if let Some(s) = &mut self.scripts {
-            s.tick(t.time, t.delta, &mut self.params, &mut self.issued);
+            s.tick(t.time, t.delta, &fired, &mut self.params, &mut self.issued);
         }
         for name in &fired {
             tracing::info!("trigger `{name}` fired at {:.3} s (frame {})", t.time, t.frame);

@@ -312,9 +312,21 @@ impl ScriptHost {
     /// One tick: each script's `load` (once) and `tick(t, dt)`; their parameter writes go into
     /// `params` as a mapping's would, their commands into `commands` (applied this tick).
     pub fn tick(&mut self, t: f64, dt: f64, fired: &[&str], params: &mut ParamStore, commands: &mut Vec<Issued>) {
-        let names: Arc<HashMap<String, usize>> =
-            Arc::new(params.defs().iter().enumerate().map(|(i, p)| (p.name.clone(), i)).collect());
-        let ranges: Vec<(f32, f32)> = params.defs().iter().map(|p| (p.min, p.max)).collect();
+        {
+            // The parameters' names and ranges: rebuilt only when the scene's parameters changed
+            // (a reload), not every tick.
+            let mut c = self.call.lock().unwrap_or_else(|p| p.into_inner());
+            let defs = params.defs();
+            let same = c.ranges.len() == defs.len()
+                && defs
+                    .iter()
+                    .enumerate()
+                    .all(|(i, p)| c.names.get(p.name.as_str()) == Some(&i) && c.ranges[i] == (p.min, p.max));
+            if !same {
+                c.names = Arc::new(defs.iter().enumerate().map(|(i, p)| (p.name.clone(), i)).collect());
+                c.ranges = defs.iter().map(|p| (p.min, p.max)).collect();
+            }
+        }
         let mut calls: Vec<(&'static str, Args)> = vec![("load", Args::Unit)];
         calls.extend(fired.iter().map(|f| ("on_trigger", Args::Name(f.to_string()))));
         calls.push(("tick", Args::Time(t, dt)));
@@ -332,10 +344,8 @@ impl ScriptHost {
                 }
                 {
                     let mut c = self.call.lock().unwrap_or_else(|p| p.into_inner());
-                    c.names = names.clone();
                     c.values.clear();
                     c.values.extend_from_slice(params.values());
-                    c.ranges.clone_from(&ranges);
                     c.writes.clear();
                     c.commands.clear();
                     c.problems.clear();
@@ -362,9 +372,11 @@ impl ScriptHost {
                 for &(i, v) in &c.writes {
                     let _ = params.write(crate::scene::ParamId(i), v, Writer::Mapping);
                 }
-                let by: Arc<str> = Arc::from(format!("script {}", file_name(&r.script.path)));
-                for cmd in c.commands.drain(..) {
-                    commands.push(Issued { t, by: by.clone(), command: cmd });
+                if !c.commands.is_empty() {
+                    let by: Arc<str> = Arc::from(format!("script {}", file_name(&r.script.path)));
+                    for cmd in c.commands.drain(..) {
+                        commands.push(Issued { t, by: by.clone(), command: cmd });
+                    }
                 }
                 for (pos, problem) in c.problems.drain(..) {
                     if !r.reported.contains(&problem) {

@@ -357,6 +357,13 @@ broken_scenes! {
     script_syntax_error: "script_syntax_error.toml" => [
         at("script_syntax_error.rhai", 3, 16, "script: Unexpected ';'"),
     ];
+    /// Case `script_unknown_names`: literal names a script uses that the scene lacks, reported at
+    /// load at the script's own line:col (a comment is not checked).
+    script_unknown_names: "script_unknown_names.toml" => [
+        at("script_unknown_names.rhai", 3, 10, "set(\"levle\"): the scene has no parameter `levle`").hint("did you mean `level`?"),
+        at("script_unknown_names.rhai", 4, 14, "no cue list `mian`").hint("did you mean `main`?"),
+        at("script_unknown_names.rhai", 5, 14, "list `main` has no cue `2`"),
+    ];
     /// Case `script_missing`: `scripts` names a file that does not exist.
     script_missing: "script_missing.toml" => [
         at("script_missing.toml", 2, 12, "cannot read script").hint("relative to the scene file"),

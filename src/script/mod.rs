@@ -187,6 +187,53 @@ pub fn compile(path: &std::path::Path, text: &str) -> Result<Script, Diagnostic>
     }
 }
 
+/// A string literal passed to one of quai's functions in a script (`set("level", ...)`).
+#[derive(Debug, PartialEq)]
+pub struct Literal {
+    pub function: &'static str,
+    pub text: String,
+    /// Where the literal's text starts in the script (after the quote), and its length.
+    pub offset: usize,
+    pub len: usize,
+}
+
+/// The literal names a script passes to `param`, `set` and `command`, for the checks at load
+/// (names it computes are checked when it runs). Comments are skipped.
+pub fn literals(text: &str) -> Vec<Literal> {
+    let mut out = Vec::new();
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        let code = line.find("//").map_or(line, |c| &line[..c]);
+        for function in ["param", "set", "command"] {
+            let needle = format!("{function}(\"");
+            let mut from = 0;
+            while let Some(i) = code[from..].find(&needle) {
+                let at = from + i;
+                from = at + needle.len();
+                let before = code[..at].chars().next_back();
+                if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
+                    continue;
+                }
+                let rest = &code[from..];
+                let Some(end) = rest.find('"') else { continue };
+                // Only a whole argument: `"lev" + "el"` is computed, checked when it runs.
+                let after = rest[end + 1..].trim_start();
+                if rest[..end].contains('\\') || !(after.starts_with(',') || after.starts_with(')')) {
+                    continue;
+                }
+                out.push(Literal {
+                    function,
+                    text: rest[..end].to_string(),
+                    offset: line_start + from,
+                    len: end.max(1),
+                });
+            }
+        }
+        line_start += line.len();
+    }
+    out
+}
+
 /// The byte offset of a rhai position (1-based line and column) in `src`.
 fn offset(src: &SourceText, pos: Position) -> Option<usize> {
     let (line, col) = (pos.line()?, pos.position().unwrap_or(1));

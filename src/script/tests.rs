@@ -130,3 +130,10 @@ fn on_trigger_is_called_with_the_trigger_name_before_tick() {
     h.tick(0.0, 0.1, &["door"], &mut p, &mut out);
     assert_eq!(p.target(p.id("level").expect("level")), 0.75);
 }
+
+#[test]
+fn literal_names_are_found_outside_comments_and_only_as_whole_arguments() {
+    let text = "fn tick(t, dt) {\n    set(\"level\", param(\"hue\"));\n    command(\"go main\"); // set(\"nope\", 1)\n    set(\"lev\" + \"el\", 1);\n    myset(\"x\", 1);\n}\n";
+    let found: Vec<(&str, String)> = literals(text).into_iter().map(|l| (l.function, l.text)).collect();
+    assert_eq!(found, [("param", "hue".to_string()), ("set", "level".to_string()), ("command", "go main".to_string())]);
+}

@@ -212,7 +212,7 @@ pub fn validate(
     let schedule = schedule::check(&mut cx, &cues.lists, &params);
     cx.context.clear();
     let console = console::check(&mut cx);
-    let scripts = scripts(&mut cx);
+    let scripts = scripts(&mut cx, &params, &cues.lists);
 
     let mut files_read = parsed.files.clone();
     files_read.append(&mut cx.read);
@@ -325,7 +325,7 @@ fn mark_consequences(diags: &mut [Diagnostic], unread: &[String]) {
 
 /// `scripts = [...]`: each file read (hot reload watches it) and compiled; a syntax error is
 /// located in the script itself.
-fn scripts(cx: &mut Ctx) -> Vec<crate::script::Script> {
+fn scripts(cx: &mut Ctx, params: &[ParamDef], lists: &[crate::show::cues::CueList]) -> Vec<crate::script::Script> {
     let mut out: Vec<crate::script::Script> = Vec::new();
     for (file, rel) in &cx.parsed.scripts {
         let path = super::source::resolve(&cx.parsed.sources[*file].path, rel.get_ref());
@@ -335,7 +335,10 @@ fn scripts(cx: &mut Ctx) -> Vec<crate::script::Script> {
         cx.read.push(path.clone());
         match cx.files.read(&path).map(String::from_utf8) {
             Ok(Ok(text)) => match crate::script::compile(&path, &text) {
-                Ok(s) => out.push(s),
+                Ok(s) => {
+                    check_script_names(cx, &path, &text, params, lists);
+                    out.push(s);
+                }
                 Err(d) => cx.diags.push(d),
             },
             Ok(Err(_)) => cx.err(*file, rel.span(), format!("script {} is not UTF-8 text", path.display()), None),
@@ -348,4 +351,67 @@ fn scripts(cx: &mut Ctx) -> Vec<crate::script::Script> {
         }
     }
     out
+}
+
+/// Names a script writes as literals (`param("x")`, `set("x", ..)`, `command("go list")`) are
+/// checked against the scene when it loads, at the script's line:col; names it computes are
+/// checked when it runs.
+fn check_script_names(
+    cx: &mut Ctx,
+    path: &std::path::Path,
+    text: &str,
+    params: &[ParamDef],
+    lists: &[crate::show::cues::CueList],
+) {
+    use super::diag::did_you_mean;
+    use crate::show::commands::{self, Command};
+    let src = super::source::SourceText::new(path.to_path_buf(), text.to_string());
+    let param_names = || params.iter().map(|p| p.name.as_str());
+    let list_names = || lists.iter().map(|l| l.name.as_str());
+    for lit in crate::script::literals(text) {
+        let at = lit.offset..lit.offset + lit.len;
+        let problem: Option<(String, String)> = match lit.function {
+            "param" | "set" if !params.iter().any(|p| p.name == lit.text) => Some((
+                format!("script: {}(\"{}\"): the scene has no parameter `{}`", lit.function, lit.text, lit.text),
+                did_you_mean(&lit.text, param_names())
+                    .unwrap_or_else(|| format!("declare it under [params.{}]", lit.text)),
+            )),
+            "command" => match commands::parse(&lit.text) {
+                Err(e) => {
+                    Some((format!("script: command(\"{}\"): {e}", lit.text), commands::CommandError::FORMS.to_string()))
+                }
+                Ok(Command::Go(Some(l)) | Command::Back(Some(l)) | Command::Stop(Some(l)))
+                    if !lists.iter().any(|x| x.name == l) =>
+                {
+                    Some((
+                        format!("script: command(\"{}\"): no cue list `{l}`", lit.text),
+                        did_you_mean(&l, list_names())
+                            .unwrap_or_else(|| format!("lists are: {}", list_names().collect::<Vec<_>>().join(", "))),
+                    ))
+                }
+                Ok(Command::Goto { list: Some(l), cue }) => match lists.iter().find(|x| x.name == l) {
+                    None => Some((
+                        format!("script: command(\"{}\"): no cue list `{l}`", lit.text),
+                        did_you_mean(&l, list_names())
+                            .unwrap_or_else(|| format!("lists are: {}", list_names().collect::<Vec<_>>().join(", "))),
+                    )),
+                    Some(list) if !list.cues.iter().any(|c| c.name == cue) => Some((
+                        format!("script: command(\"{}\"): list `{l}` has no cue `{cue}`", lit.text),
+                        did_you_mean(&cue, list.cues.iter().map(|c| c.name.as_str()))
+                            .unwrap_or_else(|| "see the list's [[cues.LIST]] entries".to_string()),
+                    )),
+                    _ => None,
+                },
+                Ok(Command::Set { param, .. }) if !params.iter().any(|p| p.name == param) => Some((
+                    format!("script: command(\"{}\"): the scene has no parameter `{param}`", lit.text),
+                    did_you_mean(&param, param_names()).unwrap_or_else(|| format!("declare it under [params.{param}]")),
+                )),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some((message, hint)) = problem {
+            cx.diags.push(Diagnostic::new(message).at(&src, at).hint(hint));
+        }
+    }
 }

@@ -179,9 +179,7 @@ fn keys_and_mouse_move_corners_and_s_saves_them_into_the_layout() {
     assert_eq!(corners_of(&std::fs::read_to_string(&layout).expect("layout"))[0], [7.0, 3.0]);
 
     // The web console's calibration calls: the same moves, from a phone on a ladder.
-    let text = common::wait_log(&log, "web console on http://", 1, WAIT);
-    let rest = &text[text.find("web console on http://").expect("logged") + "web console on http://".len()..];
-    let console = &rest[..rest.find('/').expect("address")];
+    let console = common::logged_addr(&log, "web console", WAIT);
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
     for body in [r#"{"address": "wall/corner/br", "args": [300, 160]}"#, r#"{"address": "save"}"#] {
         let r = agent

@@ -91,10 +91,8 @@ fn start(args: &[&str], token: Option<&str>) -> Show {
         if !args.iter().any(|a| *a == format!("--{what}")) {
             return None;
         }
-        let needle = if what == "console" { "web console on http://" } else { "OSCQuery on http://" };
-        let text = wait_log(&log, needle, 1, Duration::from_secs(60));
-        let rest = &text[text.find(needle).expect("logged") + needle.len()..];
-        Some(rest[..rest.find('/').expect("address")].parse().expect("socket address"))
+        let server = if what == "console" { "web console" } else { "OSCQuery" };
+        Some(common::logged_addr(&log, server, Duration::from_secs(60)))
     };
     let (console, oscquery) = (addr("console"), addr("oscquery"));
     wait_log(&log, "first frame", 1, Duration::from_secs(60));

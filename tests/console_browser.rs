@@ -59,10 +59,7 @@ fn start_show(dir: &std::path::Path) -> (Proc, SocketAddr, PathBuf) {
             .spawn()
             .expect("quai"),
     );
-    let needle = "web console on http://";
-    let text = wait_log(&log, needle, 1, Duration::from_secs(60));
-    let rest = &text[text.find(needle).expect("logged") + needle.len()..];
-    let addr = rest[..rest.find('/').expect("address")].parse().expect("address");
+    let addr = common::logged_addr(&log, "web console", Duration::from_secs(60));
     wait_log(&log, "first frame", 1, Duration::from_secs(60));
     (proc, addr, log)
 }

@@ -127,6 +127,11 @@ pub enum Access {
 }
 
 impl Shared {
+    /// Whether `presented` is the configured token (constant time; counts nothing).
+    pub fn token_matches(&self, presented: &str) -> bool {
+        self.token.as_ref().is_some_and(|t| constant_time_eq::constant_time_eq(t.as_bytes(), presented.as_bytes()))
+    }
+
     /// Checks a presented token in constant time and counts failures per address.
     pub fn check(&self, peer: SocketAddr, presented: Option<&str>) -> Access {
         let ip = peer.ip();
@@ -136,8 +141,8 @@ impl Shared {
         if failures.get(&ip).is_some_and(|(_, n)| *n >= MAX_FAILURES) {
             return Access::Limited;
         }
-        let (Some(token), Some(presented)) = (&self.token, presented) else { return Access::View };
-        if constant_time_eq::constant_time_eq(token.as_bytes(), presented.as_bytes()) {
+        let (Some(_), Some(presented)) = (&self.token, presented) else { return Access::View };
+        if self.token_matches(presented) {
             return Access::Control;
         }
         let entry = failures.entry(ip).or_insert((now, 0));

@@ -52,3 +52,11 @@ pub fn wait_log(log: &Path, needle: &str, times: usize, within: Duration) -> Str
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// The address a server logged it listens on (`web console on http://ADDR/`), once it has.
+pub fn logged_addr(log: &Path, what: &str, within: Duration) -> std::net::SocketAddr {
+    let needle = format!("{what} on http://");
+    let text = wait_log(log, &needle, 1, within);
+    let rest = &text[text.find(&needle).expect("logged") + needle.len()..];
+    rest[..rest.find('/').expect("an address")].parse().expect("a socket address")
+}

@@ -273,94 +273,96 @@ fn selector(
     inputs: &[Input],
     declared: &[&str],
 ) -> Option<(usize, Selector)> {
-    let text = from.get_ref();
+    match parse_selector(from.get_ref(), inputs, declared) {
+        Ok(found) => Some(found),
+        Err(Some((message, hint))) => {
+            cx.err(file, from.span(), message, hint);
+            None
+        }
+        Err(None) => None,
+    }
+}
+
+/// `"input:..."` → the input's index and what to read from its events; else the problem and a
+/// hint (`None`: an input declared elsewhere that did not load, already reported). Shared by
+/// mappings, triggers and scripts' `input("...")`.
+pub(crate) fn parse_selector(
+    text: &str,
+    inputs: &[Input],
+    declared: &[&str],
+) -> Result<(usize, Selector), Option<(String, String)>> {
     let Some((name, rest)) = text.split_once(':') else {
-        cx.err(
-            file,
-            from.span(),
+        return Err(Some((
             format!("`{text}` does not name an input"),
             "write `from = \"input_name:...\"`, e.g. \"phone:/sensor/distance\" or \"nano:cc/7\"".to_string(),
-        );
-        return None;
+        )));
     };
     let Some(index) = inputs.iter().position(|i| i.name == name) else {
-        if !declared.contains(&name) {
-            let hint = did_you_mean(name, inputs.iter().map(|i| i.name.as_str()))
-                .unwrap_or_else(|| format!("declare it under [[inputs]] with name = \"{name}\""));
-            cx.err(file, from.span(), format!("unknown input `{name}`"), hint);
+        if declared.contains(&name) {
+            return Err(None);
         }
-        return None;
+        let hint = did_you_mean(name, inputs.iter().map(|i| i.name.as_str()))
+            .unwrap_or_else(|| format!("declare it under [[inputs]] with name = \"{name}\""));
+        return Err(Some((format!("unknown input `{name}`"), hint)));
     };
-    let bad = |cx: &mut Ctx, why: String, hint: &str| {
-        cx.err(file, from.span(), format!("`{text}`: {why}"), hint.to_string());
-    };
-    let osc = |cx: &mut Ctx, rest: &str| -> Option<Selector> {
-        let (pattern, arg) = match rest.rsplit_once('#') {
-            Some((p, n)) => match n.parse::<usize>() {
-                Ok(n) => (p, n),
-                Err(_) => {
-                    bad(cx, format!("`#{n}` is not an argument number"), "`#0` is the first argument, `#1` the second");
-                    return None;
-                }
-            },
-            None => (rest, 0),
-        };
-        if !pattern.starts_with('/') || check_pattern(pattern).is_err() {
-            {
-                bad(
-                    cx,
+    let bad = |why: String, hint: &str| Err(Some((format!("`{text}`: {why}"), hint.to_string())));
+    let sel = match &inputs[index].kind {
+        InputKind::Osc { .. } | InputKind::Serial { protocol: SerialProtocol::SlipOsc, .. } => {
+            let (pattern, arg) = match rest.rsplit_once('#') {
+                Some((p, n)) => match n.parse::<usize>() {
+                    Ok(n) => (p, n),
+                    Err(_) => {
+                        return bad(
+                            format!("`#{n}` is not an argument number"),
+                            "`#0` is the first argument, `#1` the second",
+                        );
+                    }
+                },
+                None => (rest, 0),
+            };
+            if !pattern.starts_with('/') || check_pattern(pattern).is_err() {
+                return bad(
                     "not an OSC address".into(),
                     "OSC addresses start with / (patterns may use * ? [a-z] {a,b}), e.g. \"phone:/sensor/distance\"",
                 );
-                return None;
             }
+            Selector::Osc { pattern: pattern.to_string(), arg }
         }
-        Some(Selector::Osc { pattern: pattern.to_string(), arg })
-    };
-    let sel = match &inputs[index].kind {
-        InputKind::Osc { .. } | InputKind::Serial { protocol: SerialProtocol::SlipOsc, .. } => osc(cx, rest)?,
         InputKind::Midi { .. } => {
             let number = |s: &str, max: u8| s.parse::<u8>().ok().filter(|n| *n <= max);
             let parts: Vec<&str> = rest.split('/').collect();
             match parts.as_slice() {
-                ["cc", n] if number(n, 127).is_some() => Selector::Cc(number(n, 127)?),
-                ["cc14", n] if number(n, 31).is_some() => Selector::Cc14(number(n, 31)?),
-                ["note", n] if number(n, 127).is_some() => Selector::Note(number(n, 127)?),
+                ["cc", n] if number(n, 127).is_some() => Selector::Cc(number(n, 127).unwrap_or(0)),
+                ["cc14", n] if number(n, 31).is_some() => Selector::Cc14(number(n, 31).unwrap_or(0)),
+                ["note", n] if number(n, 127).is_some() => Selector::Note(number(n, 127).unwrap_or(0)),
                 ["note"] => Selector::AnyNote,
                 ["bend"] => Selector::Bend,
                 ["program"] => Selector::Program,
-                ["program", n] if number(n, 127).is_some() => Selector::ProgramNumber(number(n, 127)?),
+                ["program", n] if number(n, 127).is_some() => Selector::ProgramNumber(number(n, 127).unwrap_or(0)),
                 _ => {
-                    bad(
-                        cx,
+                    return bad(
                         "not a MIDI value".into(),
                         "use cc/0..127, cc14/0..31, note/0..127, note, bend, program or program/0..127",
                     );
-                    return None;
                 }
             }
         }
         InputKind::Serial { protocol, columns, .. } => {
             if bad_identifier(rest).is_some() {
-                {
-                    bad(
-                        cx,
-                        "not a value name".into(),
-                        "serial values are named by the line (`dist 412` → \"lab:dist\") or by `columns`",
-                    );
-                    return None;
-                }
+                return bad(
+                    "not a value name".into(),
+                    "serial values are named by the line (`dist 412` → \"lab:dist\") or by `columns`",
+                );
             }
             if *protocol == SerialProtocol::Csv && !columns.iter().any(|c| c == rest) {
                 let hint = did_you_mean(rest, columns.iter().map(String::as_str))
                     .unwrap_or_else(|| format!("the columns are: {}", columns.join(", ")));
-                cx.err(file, from.span(), format!("`{text}`: `{rest}` is not one of the input's columns"), hint);
-                return None;
+                return Err(Some((format!("`{text}`: `{rest}` is not one of the input's columns"), hint)));
             }
             Selector::Value(rest.to_string())
         }
     };
-    Some((index, sel))
+    Ok((index, sel))
 }
 
 fn mapping(

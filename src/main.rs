@@ -70,6 +70,10 @@ enum Command {
         /// Serve OSCQuery (the parameter tree for other tools) on [ADDR:]PORT.
         #[arg(long, value_name = "[ADDR:]PORT", value_parser = parse_osc_bind)]
         oscquery: Option<std::net::SocketAddr>,
+        /// Seed the scripts' random generator (`rand()`) with N instead of the scene's name: another
+        /// run of the same piece, still the same frames every time with the same N.
+        #[arg(long, value_name = "N")]
+        seed: Option<u64>,
         #[command(flatten)]
         clock: ClockArgs,
     },
@@ -110,6 +114,10 @@ enum Command {
         /// mask) to DIR/OUTPUT/frame-000000.png…, with DIR/OUTPUT/contact-sheet.png.
         #[arg(long)]
         outputs: bool,
+        /// Seed the scripts' random generator (`rand()`) with N instead of the scene's name: another
+        /// run of the same piece, still the same frames every time with the same N.
+        #[arg(long, value_name = "N")]
+        seed: Option<u64>,
         /// Run the scene's [schedule] on a test clock (an offline render ignores it otherwise).
         #[command(flatten)]
         clock: ClockArgs,
@@ -347,10 +355,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             fresh,
             console,
             oscquery,
+            seed,
             clock,
         }) => {
             let duration = duration.map(Duration::from_secs_f64);
-            let day = app::live::DayOptions { state, fresh, clock: clock.get(), console, oscquery };
+            let day = app::live::DayOptions { state, fresh, clock: clock.get(), console, oscquery, seed };
             // Checked before anything starts: a recording that cannot be written is a usage error
             // now, not an exit after the show has begun.
             if let Some(path) = &record {
@@ -363,7 +372,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             play(Arc::new(Disk), &scene, headless, window)
         }
         Some(Command::Check { scenes, at }) => Ok(check(&scenes, at.as_deref())),
-        Some(Command::Render { scene, frames, out, fps, size, replay, dmx, audio, outputs, clock }) => {
+        Some(Command::Render { scene, frames, out, fps, size, replay, dmx, audio, outputs, seed, clock }) => {
             if frames == 0 {
                 return Err(AppError::Usage("--frames 0: nothing to render; give at least 1 frame".into()).into());
             }
@@ -373,7 +382,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 anyhow::bail!("--fps {f}: must be between 1 and 480, as a scene's fps");
             }
             let clock = clock.get();
-            let opts = RenderOptions { frames, out, fps, size, progress: true, replay, dmx, audio, outputs, clock };
+            let opts =
+                RenderOptions { frames, out, fps, size, progress: true, replay, dmx, audio, outputs, clock, seed };
             let r = app::offline::render(&Disk, &scene, &opts)?;
             println!(
                 "rendered {} frames ({}x{} at {} fps) to {} in {:.1} s; contact sheet: {}",
@@ -550,6 +560,7 @@ fn demo() -> anyhow::Result<ExitCode> {
         audio: None,
         outputs: false,
         clock: None,
+        seed: None,
     };
     let r = app::offline::render(files.as_ref(), path, &opts)?;
     println!(

@@ -364,6 +364,16 @@ broken_scenes! {
         at("script_unknown_names.rhai", 4, 14, "no cue list `mian`").hint("did you mean `main`?"),
         at("script_unknown_names.rhai", 5, 14, "list `main` has no cue `2`"),
     ];
+    /// Case `script_inputs_and_calls`: what a script reads and handles, and a `call` from the
+    /// scene, checked at load against the inputs and the scripts' functions.
+    script_inputs_and_calls: "script_inputs_and_calls.toml" => [
+        at("script_inputs_and_calls.toml", 12, 5, "key `p`: `call new_palete`: no script of the scene defines `fn new_palete()`")
+            .hint("did you mean `new_palette`?"),
+        at("script_inputs_and_calls.rhai", 2, 33, "on_input(..., \"visiter\"): the script has no `fn visiter(value)`")
+            .hint("did you mean `visitor`?"),
+        at("script_inputs_and_calls.rhai", 5, 25, "input(\"dsk:/level\"): unknown input `dsk`").hint("did you mean `desk`?"),
+        at("script_inputs_and_calls.rhai", 5, 47, "`desk:level`: not an OSC address"),
+    ];
     /// Case `script_missing`: `scripts` names a file that does not exist.
     script_missing: "script_missing.toml" => [
         at("script_missing.toml", 2, 12, "cannot read script").hint("relative to the scene file"),

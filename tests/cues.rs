@@ -120,6 +120,7 @@ fn offline(events: Vec<InputEvent>) -> Show {
         inputs: ShowInputs::Replay(events),
         wall: None,
         state: None,
+        seed: None,
     };
     Show::new(gpu(), scene, opts).expect("show")
 }

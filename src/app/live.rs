@@ -43,6 +43,8 @@ pub struct DayOptions {
     /// `--console [ADDR:]PORT` and `--oscquery [ADDR:]PORT` (over the scene's `[console]`).
     pub console: Option<std::net::SocketAddr>,
     pub oscquery: Option<std::net::SocketAddr>,
+    /// The scripts' random seed (`--seed`); `None`: from the scene's name.
+    pub seed: Option<u64>,
 }
 
 impl DayOptions {
@@ -103,6 +105,7 @@ pub fn live_show(
         inputs: ShowInputs::Live { record },
         wall: Some(wall),
         state: Some(StateOptions { path, fresh: day.fresh }),
+        seed: day.seed,
     };
     let leds = crate::output::led::LedOutputs::live(&gpu, &scene);
     let console = crate::console::ConsoleOptions::resolve(

@@ -38,6 +38,8 @@ pub struct RenderOptions {
     /// Run the scene's schedule on this test clock (`--clock`, `--clock-speed`); without it an
     /// offline render ignores the schedule.
     pub clock: Option<(String, f64)>,
+    /// The scripts' random seed (`--seed`); `None`: from the scene's name.
+    pub seed: Option<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -69,6 +71,7 @@ pub fn offline_show(gpu: Gpu, scene: Scene, fps: Option<f64>, size: Option<[u32;
             inputs: ShowInputs::Idle,
             wall: None,
             state: None,
+            seed: None,
         },
     )
 }
@@ -104,8 +107,16 @@ pub fn render(files: &dyn Files, scene_path: &Path, opts: &RenderOptions) -> Res
     };
     let inputs = events.map_or(ShowInputs::Idle, ShowInputs::Replay);
     let audio = opts.audio.clone().map_or(AudioMode::Off, AudioMode::Bounce);
-    let opts_show =
-        ShowOptions { clock: ClockMode::Fixed(fps), audio, size: Some(size), watch: None, inputs, wall, state: None };
+    let opts_show = ShowOptions {
+        clock: ClockMode::Fixed(fps),
+        audio,
+        size: Some(size),
+        watch: None,
+        inputs,
+        wall,
+        state: None,
+        seed: opts.seed,
+    };
     if opts.dmx && scene.leds.is_empty() {
         return Err(AppError::Usage(format!(
             "--dmx: {} has no LED outputs; add an [[outputs]] entry of kind \"artnet\" or \"sacn\" with its \

@@ -230,6 +230,7 @@ impl InputHub {
     /// OSC `/quai/...`, triggers' `do`) are added to `commands`, in time order.
     pub fn step(&mut self, now: f64, params: &mut ParamStore, commands: &mut Vec<Issued>) -> Vec<&str> {
         self.collect_started();
+        self.mapper.clear_watch_hits();
         let mut taken = std::mem::take(&mut self.batch);
         let batch = &mut taken;
         batch.clear();
@@ -352,6 +353,17 @@ impl InputHub {
                 self.bad_logged = Some((e.t, self.bad_commands));
             }
         }
+    }
+
+    /// Reads a value for the scene's scripts from every event from now on (see `script::Watch`);
+    /// returns its index in [`Self::watched`].
+    pub fn watch(&mut self, w: &crate::script::Watch) -> usize {
+        self.mapper.watch(w)
+    }
+
+    /// The values the scripts watch: the latest of each, and the last step's in event order.
+    pub fn watched(&self) -> crate::script::Watched<'_> {
+        self.mapper.watched()
     }
 
     /// The `/quai/calibrate/...` messages the last `step` saw (each also recorded as OSC).

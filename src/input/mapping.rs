@@ -151,7 +151,19 @@ pub struct Mapper {
     /// OSC that no mapping or trigger reads: "why does my fader do nothing" has an answer.
     unmatched: Unmatched,
     order: u64,
+    /// The values the scene's scripts read (`script::Watch`): selector and compiled pattern, the
+    /// watches of each input, their latest values, and this step's values in event order.
+    watches: Vec<(usize, Selector, Option<Pattern>)>,
+    watches_of: Vec<Vec<usize>>,
+    watch_latest: Vec<Option<f64>>,
+    watch_hits: Vec<(usize, f64, f64)>,
+    /// Watched values left out of a step's hits (more than [`MAX_WATCH_HITS`] in one step).
+    watch_hits_dropped: u64,
 }
+
+/// Watched values one step hands the scripts' `on_input` handlers at most (a flood of events
+/// in one tick cannot grow it without end; the latest values are kept regardless).
+pub const MAX_WATCH_HITS: usize = 4096;
 
 /// How often bad serial lines are warned about, per input: the first at once, then a summary at
 /// most this often (a sensor with a wrong baud rate must not flood a months-long log).
@@ -170,7 +182,7 @@ struct BadLines {
 impl Mapper {
     pub fn new(scene: &Scene) -> Self {
         let input_names: Vec<Arc<str>> = scene.inputs.iter().map(|i| Arc::from(i.name.as_str())).collect();
-        Self {
+        let mut mapper = Self {
             mapping_patterns: scene.mappings.iter().map(|m| compile(&m.selector)).collect(),
             trigger_patterns: scene.triggers.iter().map(|t| compile(&t.selector)).collect(),
             filters: vec![FilterState::default(); scene.mappings.len()],
@@ -204,7 +216,37 @@ impl Mapper {
             dirty: vec![false; scene.params.len()],
             combine: scene.params.iter().map(|p| p.combine).collect(),
             order: 0,
+            watches: Vec::new(),
+            watches_of: vec![Vec::new(); scene.inputs.len()],
+            watch_latest: Vec::new(),
+            watch_hits: Vec::new(),
+            watch_hits_dropped: 0,
+        };
+        for w in &scene.watches {
+            mapper.watch(w);
         }
+        mapper
+    }
+
+    /// Reads `w` from every event from now on, as a mapping would; returns its index.
+    pub fn watch(&mut self, w: &crate::script::Watch) -> usize {
+        let i = self.watches.len();
+        self.watches.push((w.input, w.selector.clone(), compile(&w.selector)));
+        if let Some(of) = self.watches_of.get_mut(w.input) {
+            of.push(i);
+        }
+        self.watch_latest.push(None);
+        i
+    }
+
+    /// The watched values: the latest of each, and the last step's in event order.
+    pub fn watched(&self) -> crate::script::Watched<'_> {
+        crate::script::Watched { values: &self.watch_latest, hits: &self.watch_hits }
+    }
+
+    /// A new step begins: the previous step's watched values are done with.
+    pub fn clear_watch_hits(&mut self) {
+        self.watch_hits.clear();
     }
 
     /// The scene's name for input `i` (events carry it).
@@ -260,6 +302,24 @@ impl Mapper {
                 }
                 Edge::Falling if !*armed && v > t.above => *armed = true,
                 _ => {}
+            }
+        }
+        for &i in &self.watches_of[input] {
+            let (_, selector, pattern) = &self.watches[i];
+            let Some(v) = self.read(input, selector, pattern.as_ref(), &e.kind, &named) else { continue };
+            matched = true;
+            self.watch_latest[i] = Some(v);
+            if self.watch_hits.len() < MAX_WATCH_HITS {
+                self.watch_hits.push((i, e.t, v));
+            } else {
+                if self.watch_hits_dropped == 0 {
+                    tracing::warn!(
+                        "input `{}`: more than {MAX_WATCH_HITS} watched values in one tick; the scripts' on_input \
+                         handlers get the first {MAX_WATCH_HITS} (input() still reads the latest)",
+                        self.input_names[input]
+                    );
+                }
+                self.watch_hits_dropped += 1;
             }
         }
         self.named = named;

@@ -57,6 +57,9 @@ pub struct Scene {
     pub console: Option<ConsoleConf>,
     /// Rhai scripts, compiled (`scripts = [...]` of every file).
     pub scripts: Vec<crate::script::Script>,
+    /// The input values the scripts read or handle, by the literal selectors they name
+    /// (`input("desk:/distance")`); the show's inputs read them from the events like mappings.
+    pub watches: Vec<crate::script::Watch>,
     /// Which writer of a parameter wins while a cue fade runs.
     pub priorities: crate::show::params::Priorities,
     /// Every file read to build this scene (scene files, includes, shaders, images): what hot reload watches.

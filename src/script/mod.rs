@@ -26,6 +26,7 @@ use rhai::{AST, CallFnOptions, Dynamic, Engine, EvalAltResult, Map, Position, Sc
 
 use crate::scene::diag::Diagnostic;
 use crate::scene::source::SourceText;
+use crate::scene::{Input, Scene, Selector};
 use crate::show::commands::{self, Command, Issued};
 use crate::show::{ParamStore, Writer};
 
@@ -49,6 +50,48 @@ pub struct Script {
     pub ast: Arc<AST>,
 }
 
+impl Script {
+    /// Whether the script defines `fn name(...)` with `params` arguments.
+    pub fn defines(&self, name: &str, params: usize) -> bool {
+        defines(&self.ast, name, params)
+    }
+
+    /// The names of the script's functions that take `params` arguments.
+    pub fn functions(&self, params: usize) -> Vec<String> {
+        self.ast.iter_functions().filter(|f| f.params.len() == params).map(|f| f.name.to_string()).collect()
+    }
+
+    /// The script's `const STATE_VERSION = N;`, if it declares one: its state survives a save
+    /// while the number stays the same.
+    pub fn state_version(&self) -> Option<i64> {
+        self.ast
+            .iter_literal_variables(true, true)
+            .find(|(n, ..)| *n == "STATE_VERSION")
+            .and_then(|(.., v)| v.as_int().ok())
+    }
+}
+
+/// An input value the scene's scripts read (`input("desk:/distance")`) or handle
+/// (`on_input("desk:/distance", "visitor")`): written as a mapping's `from`, and read from the
+/// events exactly as a mapping reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Watch {
+    /// As the script writes it.
+    pub text: String,
+    /// Index into `Scene::inputs`.
+    pub input: usize,
+    pub selector: Selector,
+}
+
+/// What the show's inputs saw of the watched values this tick.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Watched<'a> {
+    /// The latest value of each watch (`None`: no event yet).
+    pub values: &'a [Option<f64>],
+    /// This tick's values in event order: (watch, event time, value).
+    pub hits: &'a [(usize, f64, f64)],
+}
+
 impl PartialEq for Script {
     fn eq(&self, other: &Self) -> bool {
         self.path == other.path && Arc::ptr_eq(&self.ast, &other.ast)
@@ -68,6 +111,36 @@ struct Call {
     problems: Vec<(Position, String)>,
     logs: Vec<(Position, String)>,
     rng: u64,
+    /// Watched input values by selector text, and their latest values (`None`: no event yet).
+    watch_names: HashMap<String, usize>,
+    watch_values: Vec<Option<f64>>,
+    /// The scene's inputs, to read a selector the script computes.
+    inputs: Arc<Vec<Input>>,
+    /// Selectors met for the first time, for the show to watch from now on.
+    requests: Vec<Watch>,
+    /// `on_input` registrations made in this call: (where, selector, function).
+    handlers: Vec<(Position, String, String)>,
+}
+
+impl Call {
+    /// A selector no watch reads yet: asked for (its values come from the next event on), or a
+    /// problem with the script's line. Whether it is (or will be) watched.
+    fn ask(&mut self, pos: Position, function: &str, text: &str) -> bool {
+        if self.requests.iter().any(|w| w.text == text) {
+            return true;
+        }
+        match crate::scene::validate::parse_selector(text, &self.inputs) {
+            Ok((input, selector)) => {
+                self.requests.push(Watch { text: text.to_string(), input, selector });
+                true
+            }
+            Err(Some((message, hint))) => {
+                self.problems.push((pos, format!("{function}(\"{text}\"): {message} ({hint})")));
+                false
+            }
+            Err(None) => false,
+        }
+    }
 }
 
 /// When the running call must stop, as nanoseconds after `base` (0: no call running). Checked
@@ -154,6 +227,29 @@ fn engine(call: Arc<Mutex<Call>>, deadline: Arc<Deadline>) -> Engine {
             c.logs.push((ctx.call_position(), text.to_string()));
         }
     });
+    let c = call.clone();
+    let input = move |ctx: rhai::NativeCallContext, text: &str, default: f64| -> f64 {
+        let mut c = c.lock().unwrap_or_else(|p| p.into_inner());
+        match c.watch_names.get(text).copied() {
+            Some(i) => c.watch_values.get(i).copied().flatten().unwrap_or(default),
+            None => {
+                c.ask(ctx.call_position(), "input", text);
+                default
+            }
+        }
+    };
+    let (input1, input2) = (input.clone(), input.clone());
+    e.register_fn("input", move |ctx: rhai::NativeCallContext, text: &str| input1(ctx, text, 0.0));
+    e.register_fn("input", move |ctx: rhai::NativeCallContext, text: &str, d: i64| input2(ctx, text, d as f64));
+    e.register_fn("input", input);
+    let c = call.clone();
+    e.register_fn("on_input", move |ctx: rhai::NativeCallContext, text: &str, function: &str| {
+        let mut c = c.lock().unwrap_or_else(|p| p.into_inner());
+        let pos = ctx.call_position();
+        if c.watch_names.contains_key(text) || c.ask(pos, "on_input", text) {
+            c.handlers.push((pos, text.to_string(), function.to_string()));
+        }
+    });
     let c = call;
     e.register_fn("rand", move || -> f64 {
         let mut c = c.lock().unwrap_or_else(|p| p.into_inner());
@@ -204,7 +300,7 @@ pub fn literals(text: &str) -> Vec<Literal> {
     let mut line_start = 0;
     for line in text.split_inclusive('\n') {
         let code = line.find("//").map_or(line, |c| &line[..c]);
-        for function in ["param", "set", "command"] {
+        for function in ["param", "set", "command", "input", "on_input"] {
             let needle = format!("{function}(\"");
             let mut from = 0;
             while let Some(i) = code[from..].find(&needle) {
@@ -227,6 +323,21 @@ pub fn literals(text: &str) -> Vec<Literal> {
                     offset: line_start + from,
                     len: end.max(1),
                 });
+                // `on_input("desk:/distance", "visitor")`: the handler's name too.
+                if function == "on_input"
+                    && let Some(second) = after.strip_prefix(',').map(str::trim_start)
+                    && let Some(name) = second.strip_prefix('"')
+                    && let Some(close) = name.find('"')
+                    && name[close + 1..].trim_start().starts_with(')')
+                {
+                    let at = code.len() - name.len(); // `name` is a tail of `code`
+                    out.push(Literal {
+                        function: "on_input handler",
+                        text: name[..close].to_string(),
+                        offset: line_start + at,
+                        len: close.max(1),
+                    });
+                }
             }
         }
         line_start += line.len();
@@ -269,6 +380,9 @@ enum Args {
     Unit,
     Time(f64, f64),
     Name(String),
+    Value(f64),
+    ValueAt(f64, f64),
+    Cue(String, String),
 }
 
 /// One script running in the show.
@@ -279,13 +393,37 @@ struct Running {
     has_load: bool,
     has_tick: bool,
     has_on_trigger: bool,
+    has_on_cue: bool,
+    /// `on_input` registrations: (selector text, function).
+    handlers: Vec<(String, String)>,
     /// Functions disabled after an error, until the next good save.
     disabled: Vec<String>,
+    /// Why the latest function was disabled, for the on-screen panel and the console.
+    error: Option<Arc<str>>,
     /// Problems already reported (each once).
     reported: Vec<String>,
     /// Log lines this second, and when the second began.
     logged: (u32, f64),
     loaded: bool,
+}
+
+impl Running {
+    fn new(script: &Script) -> Self {
+        Running {
+            has_load: script.defines("load", 0),
+            has_tick: script.defines("tick", 2),
+            has_on_trigger: script.defines("on_trigger", 1),
+            has_on_cue: script.defines("on_cue", 2),
+            script: script.clone(),
+            state: Dynamic::from_map(Map::new()),
+            handlers: Vec::new(),
+            disabled: Vec::new(),
+            error: None,
+            reported: Vec::new(),
+            logged: (0, f64::NEG_INFINITY),
+            loaded: false,
+        }
+    }
 }
 
 /// The scene's scripts, as the show runs them at tick boundaries.
@@ -295,24 +433,49 @@ pub struct ScriptHost {
     deadline: Arc<Deadline>,
     scripts: Vec<Running>,
     seed: u64,
+    /// `call` commands the scripts sent themselves: run at the next tick.
+    pending_calls: Vec<(String, Arc<str>)>,
     /// Calls stopped for going over a limit, and failed calls, since the start.
     pub stopped: u64,
+}
+
+/// The parameters' names and ranges as the calls see them: rebuilt only when the scene's
+/// parameters changed (a reload), not every tick.
+fn refresh_names(c: &mut Call, params: &ParamStore) {
+    let defs = params.defs();
+    let same = c.ranges.len() == defs.len()
+        && defs
+            .iter()
+            .enumerate()
+            .all(|(i, p)| c.names.get(p.name.as_str()) == Some(&i) && c.ranges[i] == (p.min, p.max));
+    if !same {
+        c.names = Arc::new(defs.iter().enumerate().map(|(i, p)| (p.name.clone(), i)).collect());
+        c.ranges = defs.iter().map(|p| (p.min, p.max)).collect();
+    }
 }
 
 fn defines(ast: &AST, name: &str, params: usize) -> bool {
     ast.iter_functions().any(|f| f.name == name && f.params.len() == params)
 }
 
+/// The random seed from a scene's name (FNV-1a): the same frames offline every run.
+pub fn seed_from(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x1000_0000_01b3))
+}
+
 impl ScriptHost {
-    /// The host for `scripts`, seeded from `seed_from` (the scene's name: the same frames every
-    /// offline run).
-    pub fn new(scripts: &[Script], seed_from: &str) -> Option<Self> {
-        if scripts.is_empty() {
+    /// The host for the scene's scripts; the random generator is seeded with `seed`, else from
+    /// the scene's name (the same frames every offline run either way).
+    pub fn new(scene: &Scene, seed: Option<u64>) -> Option<Self> {
+        if scene.scripts.is_empty() {
             return None;
         }
         let call = Arc::new(Mutex::new(Call::default()));
-        let seed =
-            seed_from.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x1000_0000_01b3)) | 1;
+        if let Some(s) = seed {
+            tracing::info!("scripts: random seed {s} (--seed)");
+        }
+        // xorshift needs a state that is not 0.
+        let seed = seed.unwrap_or_else(|| seed_from(&scene.name)) | 1;
         let deadline = Arc::new(Deadline { base: Instant::now(), at: Default::default() });
         let mut host = Self {
             engine: engine(call.clone(), deadline.clone()),
@@ -320,138 +483,260 @@ impl ScriptHost {
             deadline,
             scripts: Vec::new(),
             seed,
+            pending_calls: Vec::new(),
             stopped: 0,
         };
-        host.rebind(scripts);
+        host.rebind(scene);
         Some(host)
     }
 
-    /// A reloaded scene's scripts: a script whose file stays keeps its state (the log says so);
-    /// new ones start fresh (their `load` runs at the next tick); removed ones stop.
-    pub fn rebind(&mut self, scripts: &[Script]) {
+    /// A reloaded scene's scripts: a script whose file stays keeps its state while its
+    /// `STATE_VERSION` stays the same, else starts afresh (`load` runs again); the log says
+    /// which. New ones start fresh (their `load` runs at the next tick); removed ones stop.
+    /// The watched inputs start again from the scene's (the show's inputs were rebuilt too).
+    pub fn rebind(&mut self, scene: &Scene) {
+        {
+            let mut c = self.call.lock().unwrap_or_else(|p| p.into_inner());
+            c.watch_names = scene.watches.iter().enumerate().map(|(i, w)| (w.text.clone(), i)).collect();
+            c.watch_values = vec![None; scene.watches.len()];
+            c.inputs = Arc::new(scene.inputs.clone());
+            c.requests.clear();
+        }
         let mut old = std::mem::take(&mut self.scripts);
-        for s in scripts {
-            let (state, kept) = match old.iter().position(|r| r.script.path == s.path) {
-                Some(i) => {
-                    let r = old.swap_remove(i);
-                    let same = Arc::ptr_eq(&r.script.ast, &s.ast);
-                    if !same {
-                        tracing::info!("script {}: reloaded; its state is kept", s.path.display());
-                    }
-                    (r.state, r.loaded)
-                }
-                None => (Dynamic::from_map(Map::new()), false),
+        for s in &scene.scripts {
+            let Some(i) = old.iter().position(|r| r.script.path == s.path) else {
+                self.scripts.push(Running::new(s));
+                continue;
             };
-            self.scripts.push(Running {
-                has_load: defines(&s.ast, "load", 0),
-                has_tick: defines(&s.ast, "tick", 2),
-                has_on_trigger: defines(&s.ast, "on_trigger", 1),
-                script: s.clone(),
-                state,
-                disabled: Vec::new(),
-                reported: Vec::new(),
-                logged: (0, f64::NEG_INFINITY),
-                loaded: kept,
-            });
+            let mut r = old.swap_remove(i);
+            if Arc::ptr_eq(&r.script.ast, &s.ast) {
+                self.scripts.push(r); // the scene changed, not this script
+                continue;
+            }
+            let mut new = Running::new(s);
+            let (was, now) = (r.script.state_version(), s.state_version());
+            if was == now {
+                let why = now.map_or_else(
+                    || "no STATE_VERSION: declare `const STATE_VERSION = 1;` and change it to start afresh".to_string(),
+                    |v| format!("STATE_VERSION {v} unchanged"),
+                );
+                tracing::info!("script {}: reloaded; its state is kept ({why})", s.path.display());
+                new.state = std::mem::take(&mut r.state);
+                new.loaded = r.loaded;
+                // Handlers whose function is still there stay registered (`load` does not run again).
+                r.handlers.retain(|(_, f)| s.defines(f, 1) || s.defines(f, 2));
+                new.handlers = r.handlers;
+            } else {
+                let show = |v: Option<i64>| v.map_or("none".to_string(), |v| v.to_string());
+                tracing::info!(
+                    "script {}: reloaded; STATE_VERSION changed from {} to {}, so its state starts afresh and `load` \
+                     runs again",
+                    s.path.display(),
+                    show(was),
+                    show(now)
+                );
+            }
+            self.scripts.push(new);
         }
     }
 
-    /// One tick: each script's `load` (once) and `tick(t, dt)`; their parameter writes go into
-    /// `params` as a mapping's would, their commands into `commands` (applied this tick).
-    pub fn tick(&mut self, t: f64, dt: f64, fired: &[&str], params: &mut ParamStore, commands: &mut Vec<Issued>) {
+    /// Selectors the scripts met for the first time: the show watches each (see [`Self::watching`]).
+    pub fn take_requests(&mut self) -> Vec<Watch> {
+        let mut c = self.call.lock().unwrap_or_else(|p| p.into_inner());
+        std::mem::take(&mut c.requests)
+    }
+
+    /// The show's inputs watch `text` as watch `index` from now on.
+    pub fn watching(&mut self, text: String, index: usize) {
+        let mut c = self.call.lock().unwrap_or_else(|p| p.into_inner());
+        if c.watch_values.len() <= index {
+            c.watch_values.resize(index + 1, None);
+        }
+        c.watch_names.insert(text, index);
+    }
+
+    /// Why a script function was disabled (the latest), until the script is saved again.
+    pub fn error(&self) -> Option<&Arc<str>> {
+        self.scripts.iter().rev().find_map(|r| r.error.as_ref())
+    }
+
+    /// One tick: each script's `load` (once), the functions `call` commands name (taken out of
+    /// `commands`), `on_trigger(name)` per trigger fired, its `on_input` handlers per value
+    /// watched, and `tick(t, dt)`; their parameter writes go into `params` as a mapping's
+    /// would, their commands into `commands` (applied this tick).
+    pub fn tick(
+        &mut self,
+        t: f64,
+        dt: f64,
+        fired: &[&str],
+        watched: Watched,
+        params: &mut ParamStore,
+        commands: &mut Vec<Issued>,
+    ) {
         {
-            // The parameters' names and ranges: rebuilt only when the scene's parameters changed
-            // (a reload), not every tick.
             let mut c = self.call.lock().unwrap_or_else(|p| p.into_inner());
-            let defs = params.defs();
-            let same = c.ranges.len() == defs.len()
-                && defs
-                    .iter()
-                    .enumerate()
-                    .all(|(i, p)| c.names.get(p.name.as_str()) == Some(&i) && c.ranges[i] == (p.min, p.max));
-            if !same {
-                c.names = Arc::new(defs.iter().enumerate().map(|(i, p)| (p.name.clone(), i)).collect());
-                c.ranges = defs.iter().map(|p| (p.min, p.max)).collect();
+            refresh_names(&mut c, params);
+            let n = c.watch_values.len().min(watched.values.len());
+            c.watch_values[..n].copy_from_slice(&watched.values[..n]);
+        }
+        let mut calls = std::mem::take(&mut self.pending_calls);
+        if commands.iter().any(|c| matches!(c.command, Command::Call(_))) {
+            commands.retain(|c| match &c.command {
+                Command::Call(name) => {
+                    calls.push((name.clone(), c.by.clone()));
+                    false
+                }
+                _ => true,
+            });
+        }
+        for (name, by) in &calls {
+            if !self.scripts.iter().any(|r| r.script.defines(name, 0)) {
+                tracing::warn!(
+                    "`call {name}` from {by}: no script of the scene defines `fn {name}()`; nothing changed"
+                );
             }
         }
-        let mut calls: Vec<(&'static str, Args)> = vec![("load", Args::Unit)];
-        calls.extend(fired.iter().map(|f| ("on_trigger", Args::Name(f.to_string()))));
-        calls.push(("tick", Args::Time(t, dt)));
+        let mut due: Vec<(std::borrow::Cow<'static, str>, Args)> = Vec::new();
         for k in 0..self.scripts.len() {
-            for (name, args) in &calls {
-                let name = *name;
-                let r = &self.scripts[k];
-                let due = match name {
-                    "load" => r.has_load && !r.loaded,
-                    "on_trigger" => r.has_on_trigger,
-                    _ => r.has_tick,
-                };
-                if !due || r.disabled.iter().any(|d| d == name) {
-                    continue;
-                }
-                {
-                    let mut c = self.call.lock().unwrap_or_else(|p| p.into_inner());
-                    c.values.clear();
-                    c.values.extend_from_slice(params.values());
-                    c.writes.clear();
-                    c.commands.clear();
-                    c.problems.clear();
-                    c.logs.clear();
-                    if c.rng == 0 {
-                        c.rng = self.seed;
+            due.clear();
+            let r = &self.scripts[k];
+            if r.has_load && !r.loaded {
+                due.push(("load".into(), Args::Unit));
+            }
+            for (name, _) in calls.iter().filter(|(name, _)| r.script.defines(name, 0)) {
+                due.push((name.clone().into(), Args::Unit));
+            }
+            if r.has_on_trigger {
+                due.extend(fired.iter().map(|f| ("on_trigger".into(), Args::Name(f.to_string()))));
+            }
+            if !r.handlers.is_empty() && !watched.hits.is_empty() {
+                let c = self.call.lock().unwrap_or_else(|p| p.into_inner());
+                let handlers: Vec<(usize, &str, bool)> = r
+                    .handlers
+                    .iter()
+                    .filter_map(|(text, f)| c.watch_names.get(text).map(|&i| (i, f.as_str(), r.script.defines(f, 2))))
+                    .collect();
+                for &(w, at, v) in watched.hits {
+                    for &(_, f, with_time) in handlers.iter().filter(|(i, ..)| *i == w) {
+                        let args = if with_time { Args::ValueAt(v, at) } else { Args::Value(v) };
+                        due.push((f.to_string().into(), args));
                     }
                 }
-                self.deadline.set(Some(Instant::now() + MAX_CALL_TIME));
-                let r = &mut self.scripts[k];
-                let options = CallFnOptions::new().eval_ast(false).rewind_scope(true).bind_this_ptr(&mut r.state);
-                let mut scope = Scope::new();
-                let ast = &r.script.ast;
-                let result: Result<Dynamic, Box<EvalAltResult>> = match args {
-                    Args::Unit => self.engine.call_fn_with_options(options, &mut scope, ast, name, ()),
-                    Args::Time(t, dt) => self.engine.call_fn_with_options(options, &mut scope, ast, name, (*t, *dt)),
-                    Args::Name(n) => self.engine.call_fn_with_options(options, &mut scope, ast, name, (n.clone(),)),
-                };
-                if name == "load" {
-                    r.loaded = true;
+            }
+            if r.has_tick {
+                due.push(("tick".into(), Args::Time(t, dt)));
+            }
+            for (name, args) in due.drain(..) {
+                self.run(k, &name, args, t, params, commands);
+            }
+        }
+    }
+
+    /// The cues the show started this tick, as (list, cue): each script's `on_cue(list, cue)`.
+    /// Their writes go into `params` now; their commands into `commands` (applied next tick).
+    pub fn cued(
+        &mut self,
+        t: f64,
+        started: &[(Arc<str>, Arc<str>)],
+        params: &mut ParamStore,
+        commands: &mut Vec<Issued>,
+    ) {
+        refresh_names(&mut self.call.lock().unwrap_or_else(|p| p.into_inner()), params);
+        for k in 0..self.scripts.len() {
+            if !self.scripts[k].has_on_cue {
+                continue;
+            }
+            for (list, cue) in started {
+                self.run(k, "on_cue", Args::Cue(list.to_string(), cue.to_string()), t, params, commands);
+            }
+        }
+    }
+
+    /// One call of `name` in script `k`, within the limits; its writes, commands, problems and
+    /// log lines handed on; its failure reported.
+    fn run(&mut self, k: usize, name: &str, args: Args, t: f64, params: &mut ParamStore, commands: &mut Vec<Issued>) {
+        if self.scripts[k].disabled.iter().any(|d| d == name) {
+            return;
+        }
+        {
+            let mut c = self.call.lock().unwrap_or_else(|p| p.into_inner());
+            c.values.clear();
+            c.values.extend_from_slice(params.values());
+            c.writes.clear();
+            c.commands.clear();
+            c.problems.clear();
+            c.logs.clear();
+            c.handlers.clear();
+            if c.rng == 0 {
+                c.rng = self.seed;
+            }
+        }
+        self.deadline.set(Some(Instant::now() + MAX_CALL_TIME));
+        let r = &mut self.scripts[k];
+        let options = CallFnOptions::new().eval_ast(false).rewind_scope(true).bind_this_ptr(&mut r.state);
+        let mut scope = Scope::new();
+        let ast = &r.script.ast;
+        let result: Result<Dynamic, Box<EvalAltResult>> = match args {
+            Args::Unit => self.engine.call_fn_with_options(options, &mut scope, ast, name, ()),
+            Args::Time(t, dt) => self.engine.call_fn_with_options(options, &mut scope, ast, name, (t, dt)),
+            Args::Name(n) => self.engine.call_fn_with_options(options, &mut scope, ast, name, (n,)),
+            Args::Value(v) => self.engine.call_fn_with_options(options, &mut scope, ast, name, (v,)),
+            Args::ValueAt(v, t) => self.engine.call_fn_with_options(options, &mut scope, ast, name, (v, t)),
+            Args::Cue(l, c) => self.engine.call_fn_with_options(options, &mut scope, ast, name, (l, c)),
+        };
+        if name == "load" {
+            r.loaded = true;
+        }
+        self.deadline.set(None);
+        let mut c = self.call.lock().unwrap_or_else(|p| p.into_inner());
+        for &(i, v) in &c.writes {
+            let _ = params.write(crate::scene::ParamId(i), v, Writer::Mapping);
+        }
+        if !c.commands.is_empty() {
+            let by: Arc<str> = Arc::from(format!("script {}", file_name(&r.script.path)));
+            for cmd in c.commands.drain(..) {
+                match cmd {
+                    Command::Call(f) => self.pending_calls.push((f, by.clone())),
+                    command => commands.push(Issued { t, by: by.clone(), command }),
                 }
-                self.deadline.set(None);
-                let mut c = self.call.lock().unwrap_or_else(|p| p.into_inner());
-                for &(i, v) in &c.writes {
-                    let _ = params.write(crate::scene::ParamId(i), v, Writer::Mapping);
-                }
-                if !c.commands.is_empty() {
-                    let by: Arc<str> = Arc::from(format!("script {}", file_name(&r.script.path)));
-                    for cmd in c.commands.drain(..) {
-                        commands.push(Issued { t, by: by.clone(), command: cmd });
-                    }
-                }
-                for (pos, problem) in c.problems.drain(..) {
-                    if !r.reported.contains(&problem) {
-                        tracing::warn!("script {}{}: {problem}; nothing changed", r.script.path.display(), at(pos));
-                        r.reported.push(problem);
-                    }
-                }
-                for (pos, line) in c.logs.drain(..) {
-                    if t - r.logged.1 >= 1.0 {
-                        r.logged = (0, t);
-                    }
-                    r.logged.0 += 1;
-                    match r.logged.0 {
-                        n if n <= LOG_PER_SECOND => {
-                            tracing::info!("script {}{}: {line}", file_name(&r.script.path), at(pos))
-                        }
-                        n if n == LOG_PER_SECOND + 1 => tracing::info!(
-                            "script {}: more than {LOG_PER_SECOND} log lines this second; the rest of this second is left out",
-                            file_name(&r.script.path)
-                        ),
-                        _ => {}
-                    }
-                }
-                drop(c);
-                if let Err(e) = result {
-                    self.stopped += 1;
-                    report(&r.script, name, &e, &mut r.disabled);
-                }
+            }
+        }
+        for (pos, text, f) in std::mem::take(&mut c.handlers) {
+            if !(r.script.defines(&f, 1) || r.script.defines(&f, 2)) {
+                c.problems.push((
+                    pos,
+                    format!("on_input(\"{text}\", \"{f}\"): the script has no `fn {f}(value)` or `fn {f}(value, t)`"),
+                ));
+            } else if !r.handlers.iter().any(|(t, g)| *t == text && *g == f) {
+                r.handlers.push((text, f));
+            }
+        }
+        for (pos, problem) in c.problems.drain(..) {
+            if !r.reported.contains(&problem) {
+                tracing::warn!("script {}{}: {problem}; nothing changed", r.script.path.display(), at(pos));
+                r.reported.push(problem);
+            }
+        }
+        for (pos, line) in c.logs.drain(..) {
+            if t - r.logged.1 >= 1.0 {
+                r.logged = (0, t);
+            }
+            r.logged.0 += 1;
+            match r.logged.0 {
+                n if n <= LOG_PER_SECOND => tracing::info!("script {}{}: {line}", file_name(&r.script.path), at(pos)),
+                n if n == LOG_PER_SECOND + 1 => tracing::info!(
+                    "script {}: more than {LOG_PER_SECOND} log lines this second; the rest of this second is left out",
+                    file_name(&r.script.path)
+                ),
+                _ => {}
+            }
+        }
+        drop(c);
+        if let Err(e) = result {
+            self.stopped += 1;
+            if let Some(why) = report(&r.script, name, &e) {
+                r.disabled.push(name.to_string());
+                r.error = Some(why.into());
             }
         }
     }
@@ -469,39 +754,38 @@ fn at(pos: Position) -> String {
     }
 }
 
-/// A failed call: over a limit (stopped for this tick, tried again next tick) or an error (the
-/// function is disabled until the next good save).
-fn report(script: &Script, name: &str, e: &EvalAltResult, disabled: &mut Vec<String>) {
+/// A failed call: over a limit (stopped for this tick, tried again next tick: `None`) or an error
+/// (the function is to be disabled until the next good save: the message, as logged).
+fn report(script: &Script, name: &str, e: &EvalAltResult) -> Option<String> {
     let path = script.path.display();
     let pos = at(e.position());
-    match e {
-        EvalAltResult::ErrorTooManyOperations(_) => tracing::warn!(
-            "script {path}{pos}: `{name}` was stopped after {MAX_OPERATIONS} operations (an endless loop?); it runs \
-             again next tick, and the show goes on"
-        ),
-        EvalAltResult::ErrorTerminated(why, _) => tracing::warn!(
-            "script {path}{pos}: `{name}` was stopped: it {}; it runs again next tick, and the show goes on",
-            why.clone().into_string().unwrap_or_default()
-        ),
-        EvalAltResult::ErrorStackOverflow(_) => {
-            disabled.push(name.to_string());
-            tracing::error!(
-                "script {path}{pos}: `{name}` calls itself without end (more than {MAX_CALL_LEVELS} deep); it is off until \
-                 the script is saved again"
+    let disabled = match e {
+        EvalAltResult::ErrorTooManyOperations(_) => {
+            tracing::warn!(
+                "script {path}{pos}: `{name}` was stopped after {MAX_OPERATIONS} operations (an endless loop?); it \
+                 runs again next tick, and the show goes on"
             );
+            return None;
         }
-        EvalAltResult::ErrorDataTooLarge(what, _) => {
-            disabled.push(name.to_string());
-            tracing::error!(
-                "script {path}{pos}: `{name}` built a {what} over the limit ({MAX_STRING} characters, {MAX_ARRAY} items); \
-                 it is off until the script is saved again"
+        EvalAltResult::ErrorTerminated(why, _) => {
+            tracing::warn!(
+                "script {path}{pos}: `{name}` was stopped: it {}; it runs again next tick, and the show goes on",
+                why.clone().into_string().unwrap_or_default()
             );
+            return None;
         }
-        other => {
-            disabled.push(name.to_string());
-            tracing::error!("script {path}{pos}: `{name}` failed: {other}; it is off until the script is saved again");
-        }
-    }
+        EvalAltResult::ErrorStackOverflow(_) => format!(
+            "script {path}{pos}: `{name}` calls itself without end (more than {MAX_CALL_LEVELS} deep); it is off until \
+             the script is saved again"
+        ),
+        EvalAltResult::ErrorDataTooLarge(what, _) => format!(
+            "script {path}{pos}: `{name}` built a {what} over the limit ({MAX_STRING} characters, {MAX_ARRAY} items); \
+             it is off until the script is saved again"
+        ),
+        other => format!("script {path}{pos}: `{name}` failed: {other}; it is off until the script is saved again"),
+    };
+    tracing::error!("{disabled}");
+    Some(disabled)
 }
 
 #[cfg(test)]

@@ -2,21 +2,32 @@ use std::path::Path;
 
 use super::*;
 
+const SCENE: &str = "[params.level]\n[params.hue]\nmax = 360\n\n[[inputs]]\nname = \"desk\"\nosc = \"9000\"\n";
+
 fn params() -> ParamStore {
-    let scene =
-        crate::scene::load_str(Path::new("t.toml"), "[params.level]\n[params.hue]\nmax = 360\n").expect("scene");
-    ParamStore::new(&scene.params)
+    ParamStore::new(&scene_with(&[]).params)
+}
+
+/// The test scene with these scripts, named "test scene".
+fn scene_with(scripts: &[Script]) -> Scene {
+    let mut scene = crate::scene::load_str(Path::new("t.toml"), SCENE).expect("scene");
+    scene.scripts = scripts.to_vec();
+    scene.name = "test scene".into();
+    scene
+}
+
+fn script(text: &str) -> Script {
+    compile(Path::new("logic.rhai"), text).unwrap_or_else(|d| panic!("{d}"))
 }
 
 fn host(text: &str) -> ScriptHost {
-    let script = compile(Path::new("logic.rhai"), text).unwrap_or_else(|d| panic!("{d}"));
-    ScriptHost::new(&[script], "test scene").expect("a host")
+    ScriptHost::new(&scene_with(&[script(text)]), None).expect("a host")
 }
 
 fn run(h: &mut ScriptHost, p: &mut ParamStore, ticks: usize) -> Vec<Issued> {
     let mut out = Vec::new();
     for i in 0..ticks {
-        h.tick(i as f64 / 60.0, 1.0 / 60.0, &[], p, &mut out);
+        h.tick(i as f64 / 60.0, 1.0 / 60.0, &[], Watched::default(), p, &mut out);
         p.advance(1.0 / 60.0);
     }
     out
@@ -92,9 +103,8 @@ fn a_syntax_error_is_located_in_the_script() {
 #[test]
 fn rand_is_seeded_from_the_scene() {
     let text = "fn tick(t, dt) { set(\"level\", rand()); }\n";
-    let values = |seed: &str| {
-        let script = compile(Path::new("r.rhai"), text).expect("compile");
-        let mut h = ScriptHost::new(&[script], seed).expect("host");
+    let values = |seed: Option<u64>| {
+        let mut h = ScriptHost::new(&scene_with(&[script(text)]), seed).expect("host");
         let mut p = params();
         (0..5)
             .map(|_| {
@@ -103,9 +113,11 @@ fn rand_is_seeded_from_the_scene() {
             })
             .collect::<Vec<f32>>()
     };
-    assert_eq!(values("a scene"), values("a scene"));
-    assert_ne!(values("a scene"), values("another scene"));
-    assert!(values("a scene").iter().all(|v| (0.0..1.0).contains(v)));
+    assert_eq!(values(None), values(None));
+    assert_eq!(values(None), values(Some(seed_from("test scene"))), "by default, from the scene's name");
+    assert_eq!(values(Some(7)), values(Some(7)));
+    assert_ne!(values(None), values(Some(7)), "--seed gives another run");
+    assert!(values(None).iter().all(|v| (0.0..1.0).contains(v)));
 }
 
 #[test]
@@ -115,7 +127,7 @@ fn a_reload_keeps_the_state_of_the_same_file() {
     run(&mut h, &mut p, 3);
     let v2 = compile(Path::new("logic.rhai"), "fn tick(t, dt) { this.n += 1; set(\"level\", this.n / 10.0); }\n")
         .expect("v2");
-    h.rebind(&[v2]);
+    h.rebind(&scene_with(&[v2]));
     run(&mut h, &mut p, 1);
     assert!((p.target(p.id("level").expect("level")) - 0.4).abs() < 1e-6);
 }
@@ -127,7 +139,7 @@ fn on_trigger_is_called_with_the_trigger_name_before_tick() {
     );
     let mut p = params();
     let mut out = Vec::new();
-    h.tick(0.0, 0.1, &["door"], &mut p, &mut out);
+    h.tick(0.0, 0.1, &["door"], Watched::default(), &mut p, &mut out);
     assert_eq!(p.target(p.id("level").expect("level")), 0.75);
 }
 
@@ -136,4 +148,111 @@ fn literal_names_are_found_outside_comments_and_only_as_whole_arguments() {
     let text = "fn tick(t, dt) {\n    set(\"level\", param(\"hue\"));\n    command(\"go main\"); // set(\"nope\", 1)\n    set(\"lev\" + \"el\", 1);\n    myset(\"x\", 1);\n}\n";
     let found: Vec<(&str, String)> = literals(text).into_iter().map(|l| (l.function, l.text)).collect();
     assert_eq!(found, [("param", "hue".to_string()), ("set", "level".to_string()), ("command", "go main".to_string())]);
+}
+
+fn watch(text: &str, pattern: &str) -> Watch {
+    Watch { text: text.into(), input: 0, selector: Selector::Osc { pattern: pattern.into(), arg: 0 } }
+}
+
+fn value(p: &ParamStore, name: &str) -> f32 {
+    p.target(p.id(name).expect("param"))
+}
+
+#[test]
+fn input_reads_the_watched_values_and_asks_for_selectors_it_computes() {
+    let text = "fn tick(t, dt) {\n    set(\"level\", input(\"desk:/a\", 0.25));\n    set(\"hue\", input(\"desk:/\" + \"b\"));\n    input(\"nope:/x\");\n}\n";
+    let mut scene = scene_with(&[script(text)]);
+    scene.watches = vec![watch("desk:/a", "/a")];
+    let mut h = ScriptHost::new(&scene, None).expect("host");
+    let (mut p, mut out) = (params(), Vec::new());
+    h.tick(0.0, 0.1, &[], Watched { values: &[None], hits: &[] }, &mut p, &mut out);
+    assert_eq!(value(&p, "level"), 0.25, "the default until the first event");
+    let asked = h.take_requests();
+    assert_eq!(asked, [watch("desk:/b", "/b")], "the computed selector is asked for; the unknown input is not");
+    h.watching(asked[0].text.clone(), 1);
+    h.tick(0.1, 0.1, &[], Watched { values: &[Some(0.5), Some(120.0)], hits: &[] }, &mut p, &mut out);
+    assert_eq!((value(&p, "level"), value(&p, "hue")), (0.5, 120.0));
+    assert!(h.take_requests().is_empty());
+}
+
+#[test]
+fn on_input_handlers_get_each_value_in_event_order_with_its_time() {
+    let text = "fn load() { on_input(\"desk:/a\", \"seen\"); on_input(\"desk:/a\", \"at\"); }\n\
+                fn seen(v) { this.sum = (this.sum ?? 0.0) + v; }\n\
+                fn at(v, t) { this.last = t; }\n\
+                fn tick(t, dt) { set(\"level\", this.sum ?? 0.0); set(\"hue\", (this.last ?? 0.0) * 100.0); }\n";
+    let mut scene = scene_with(&[script(text)]);
+    scene.watches = vec![watch("desk:/a", "/a")];
+    let mut h = ScriptHost::new(&scene, None).expect("host");
+    let (mut p, mut out) = (params(), Vec::new());
+    h.tick(0.0, 0.1, &[], Watched { values: &[None], hits: &[] }, &mut p, &mut out);
+    let hits = [(0, 0.05, 0.25), (0, 0.08, 0.5)];
+    h.tick(0.1, 0.1, &[], Watched { values: &[Some(0.5)], hits: &hits }, &mut p, &mut out);
+    assert_eq!(value(&p, "level"), 0.75);
+    assert!((value(&p, "hue") - 8.0).abs() < 1e-4, "{}", value(&p, "hue"));
+}
+
+#[test]
+fn call_commands_run_script_functions_and_are_taken_out_of_the_tick() {
+    let mut h =
+        host("fn storm() { set(\"level\", 1.0); command(\"call later\"); }\nfn later() { set(\"hue\", 42); }\n");
+    let mut p = params();
+    let issued = |command| Issued { t: 0.0, by: Arc::from("key p"), command };
+    let mut commands =
+        vec![issued(Command::Call("storm".into())), issued(Command::Go(None)), issued(Command::Call("nope".into()))];
+    h.tick(0.0, 0.1, &[], Watched::default(), &mut p, &mut commands);
+    assert_eq!(value(&p, "level"), 1.0);
+    assert_eq!(value(&p, "hue"), 0.0, "a call the script sends runs at the next tick");
+    assert_eq!(commands.iter().map(|c| c.command.clone()).collect::<Vec<_>>(), [Command::Go(None)]);
+    commands.clear();
+    h.tick(0.1, 0.1, &[], Watched::default(), &mut p, &mut commands);
+    assert_eq!(value(&p, "hue"), 42.0);
+    assert!(commands.is_empty());
+}
+
+#[test]
+fn on_cue_is_called_for_each_cue_started() {
+    let mut h = host(
+        "fn on_cue(list, cue) { if list == \"weather\" && cue == \"storm\" { set(\"level\", 0.5); command(\"go lights\"); } }\n",
+    );
+    let (mut p, mut out) = (params(), Vec::new());
+    h.cued(1.0, &[(Arc::from("weather"), Arc::from("calm"))], &mut p, &mut out);
+    assert_eq!(value(&p, "level"), 0.0);
+    h.cued(2.0, &[(Arc::from("weather"), Arc::from("storm"))], &mut p, &mut out);
+    assert_eq!(value(&p, "level"), 0.5);
+    assert_eq!(out.len(), 1);
+    assert_eq!((out[0].command.clone(), out[0].t), (Command::Go(Some("lights".into())), 2.0));
+}
+
+#[test]
+fn state_is_kept_while_state_version_stays_and_starts_afresh_when_it_changes() {
+    let version = |v: u32, step: u32| {
+        script(&format!(
+            "const STATE_VERSION = {v};\nfn load() {{ this.n = 100; }}\nfn tick(t, dt) {{ this.n += {step}; set(\"hue\", this.n); }}\n"
+        ))
+    };
+    let mut h = ScriptHost::new(&scene_with(&[version(1, 1)]), None).expect("host");
+    let mut p = params();
+    run(&mut h, &mut p, 3);
+    assert_eq!(value(&p, "hue"), 103.0);
+    h.rebind(&scene_with(&[version(1, 2)]));
+    run(&mut h, &mut p, 1);
+    assert_eq!(value(&p, "hue"), 105.0, "the same STATE_VERSION: state kept, load not run again");
+    h.rebind(&scene_with(&[version(2, 2)]));
+    run(&mut h, &mut p, 1);
+    assert_eq!(value(&p, "hue"), 102.0, "a new STATE_VERSION: load runs again");
+}
+
+#[test]
+fn a_failing_function_shows_its_error_until_the_script_is_saved_again() {
+    let mut h = host("fn tick(t, dt) {\n    let a = [1];\n    a[5]\n}\n");
+    let mut p = params();
+    run(&mut h, &mut p, 2);
+    let error = h.error().expect("an error for the panel").to_string();
+    assert!(error.contains("logic.rhai:3") && error.contains("off until the script is saved again"), "{error}");
+    assert_eq!(h.stopped, 1, "disabled after the first failure");
+    h.rebind(&scene_with(&[script("fn tick(t, dt) { set(\"level\", 1.0); }\n")]));
+    run(&mut h, &mut p, 1);
+    assert!(h.error().is_none());
+    assert_eq!(value(&p, "level"), 1.0);
 }

@@ -18,6 +18,7 @@
 //! learn speed     bind the next control moved to `speed` (a mapping, written into the scene)
 //! learn go sound  bind the next control moved to `go sound` (a trigger, written into the scene)
 //! learn cancel
+//! call storm      run `fn storm()` of the scene's scripts (at the next tick boundary)
 //! ```
 //!
 //! OSC, on any OSC input of the scene (see scenes/README.md, "Cues"):
@@ -31,6 +32,7 @@
 //! /quai/standby                  /quai/wake
 //! /quai/param/NAME f:value
 //! /quai/learn s:PARAM|COMMAND     /quai/learn/cancel
+//! /quai/call s:FUNCTION
 //! ```
 //! A first argument of 0 on a GO-like address is a button being released and does nothing, so a
 //! TouchOSC push button (1 on press, 0 on release) fires once.
@@ -65,6 +67,9 @@ pub enum Command {
     /// Arm learn: the next control moved on a scene input is bound to this, and the binding is
     /// written into the scene file (see `input::learn`).
     Learn(Learn),
+    /// Run a function of the scene's scripts: `fn NAME()` in each script that defines it (a
+    /// trigger's `do`, a timed schedule entry, a key, the console).
+    Call(String),
 }
 
 /// What a learn binds the next control moved to.
@@ -97,6 +102,7 @@ impl fmt::Display for Command {
             Command::Standby(Some(s)) => write!(f, "standby {s}"),
             Command::Wake => f.write_str("wake"),
             Command::Set { param, value } => write!(f, "set {param} {value}"),
+            Command::Call(name) => write!(f, "call {name}"),
             Command::Learn(Learn::Param(p)) if is_verb(p) || p == "param" || p == "cancel" => {
                 write!(f, "learn param {p}")
             }
@@ -128,11 +134,12 @@ pub enum CommandError {
 impl CommandError {
     /// What to write instead, for hints.
     pub const FORMS: &'static str = "commands are: go [LIST], back [LIST], goto [LIST/]CUE, stop [LIST], panic, \
-                                     reset, standby [SECONDS], wake, set PARAM VALUE, learn PARAM, learn COMMAND, learn cancel";
+                                     reset, standby [SECONDS], wake, set PARAM VALUE, learn PARAM, learn COMMAND, learn cancel, \
+                                     call FUNCTION";
 
     pub const OSC_FORMS: &'static str = "quai's OSC addresses are /quai/cue/go, /quai/cue/back, /quai/cue/goto s:CUE, \
                                          /quai/cue/stop, /quai/cue/LIST/go (and back, goto, stop), /quai/panic, \
-                                         /quai/reset, /quai/standby, /quai/wake and /quai/param/NAME f:VALUE";
+                                         /quai/reset, /quai/standby, /quai/wake, /quai/param/NAME f:VALUE and /quai/call s:FUNCTION";
 }
 
 /// A list or cue name as commands and OSC addresses carry it: letters, digits, `_`, `-` and `.`
@@ -141,9 +148,15 @@ pub fn is_name(s: &str) -> bool {
     !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
+/// A script function's name as `call` takes it: letters, digits and `_`, not starting with a digit.
+pub fn is_function(s: &str) -> bool {
+    s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 /// The first word of each command (a parameter named so needs `learn param NAME`).
 fn is_verb(w: &str) -> bool {
-    matches!(w, "go" | "back" | "goto" | "stop" | "panic" | "reset" | "standby" | "wake" | "set" | "learn")
+    matches!(w, "go" | "back" | "goto" | "stop" | "panic" | "reset" | "standby" | "wake" | "set" | "learn" | "call")
 }
 
 /// Reads the text form (module doc).
@@ -191,6 +204,11 @@ pub fn parse(text: &str) -> Result<Command, CommandError> {
             Ok(Command::Set { param: name(param)?, value })
         }
         ["set", ..] => Err(bad("write set PARAM VALUE")),
+        ["call", f] if is_function(f) => Ok(Command::Call(f.to_string())),
+        ["call", f] => {
+            Err(bad(&format!("`{f}` is not a function name (letters, digits and _, not starting with a digit)")))
+        }
+        ["call", ..] => Err(bad("write call FUNCTION (a `fn FUNCTION()` of the scene's scripts)")),
         _ => Err(CommandError::Unknown(text.trim().to_string())),
     }
 }
@@ -281,6 +299,10 @@ pub fn from_osc(addr: &str, first: Option<f64>, text: Option<&str>) -> Result<Fr
             None => return Err(bad("needs what to learn as a string: s:PARAM or s:\"go LIST\"")),
         },
         ["learn", "cancel"] => button(Command::Learn(Learn::Cancel)),
+        ["call"] => match text {
+            Some(f) if is_function(f) => FromOsc::Command(Command::Call(f.to_string())),
+            _ => return Err(bad("needs the function's name as a string argument, e.g. s:storm")),
+        },
         ["param", name] if is_name(name) => match first {
             Some(v) if v.is_finite() => FromOsc::Command(Command::Set { param: name.to_string(), value: v as f32 }),
             _ => return Err(bad("needs the value as a number argument, e.g. f:0.5")),
@@ -318,11 +340,18 @@ mod tests {
             Command::Learn(Learn::Command(Box::new(go(Some("picture"))))),
             Command::Learn(Learn::Command(Box::new(Command::Goto { list: Some("p".into()), cue: "1".into() }))),
             Command::Learn(Learn::Cancel),
+            Command::Call("new_palette".into()),
+            Command::Learn(Learn::Command(Box::new(Command::Call("storm".into())))),
+            Command::Learn(Learn::Param("call".into())),
         ];
         for c in all {
             assert_eq!(parse(&c.to_string()), Ok(c.clone()), "{c}");
         }
         assert_eq!(parse("  go   picture "), Ok(go(Some("picture"))));
+        assert!(parse("call 2fast").is_err_and(|e| e.to_string().contains("not a function name")));
+        assert!(parse("call").is_err_and(|e| e.to_string().contains("write call FUNCTION")));
+        assert_eq!(from_osc("/quai/call", None, Some("storm")), Ok(FromOsc::Command(Command::Call("storm".into()))));
+        assert!(from_osc("/quai/call", Some(1.0), None).is_err());
     }
 
     #[test]

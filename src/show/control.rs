@@ -3,6 +3,8 @@
 //! thread inside the tick: commands are applied in time order, then the fades advance and write
 //! into the parameter store (under its writer rule) and the layer opacities.
 
+use std::sync::Arc;
+
 use super::ParamStore;
 use super::commands::{Command, Issued};
 use super::cues::{CueEngine, CueError, Fired, Target, Write};
@@ -15,6 +17,8 @@ pub struct Control {
     opacity: Vec<f32>,
     /// What the sounds must do this tick, from the cues that started.
     cued: Cued,
+    /// The cues started by the last `step`, as (list, cue), in start order (for the scripts).
+    started: Vec<(Arc<str>, Arc<str>)>,
     writes: Vec<Write>,
     /// Commands that could not be carried out (unknown list, GO past the end, ...).
     pub refused: u64,
@@ -49,6 +53,7 @@ impl Control {
             engine,
             opacity: start_opacity(scene),
             cued: Cued::default(),
+            started: Vec::new(),
             writes: Vec::new(),
             refused: 0,
             operations: 0,
@@ -117,6 +122,11 @@ impl Control {
         &self.cued
     }
 
+    /// The cues the last `step` started, as (list, cue), in start order.
+    pub fn started_cues(&self) -> &[(Arc<str>, Arc<str>)] {
+        &self.started
+    }
+
     pub fn engine(&self) -> &CueEngine {
         &self.engine
     }
@@ -124,6 +134,7 @@ impl Control {
     /// Applies `commands` (in time order), then advances the fades to `now` and writes them.
     pub fn step(&mut self, now: f64, commands: &mut Vec<Issued>, scene: &Scene, params: &mut ParamStore) {
         self.cued.clear();
+        self.started.clear();
         self.release_taken(params);
         for c in commands.drain(..) {
             self.apply(&c, now, scene, params);
@@ -261,6 +272,17 @@ impl Control {
             }
             // Learn is the inputs' business (they see the controls move); see `input::learn`.
             Command::Learn(_) => return,
+            // Scripts take their calls before the cues run (`script::ScriptHost::tick`): one that
+            // reaches here found no script to run it.
+            Command::Call(_) => {
+                self.refused += 1;
+                tracing::warn!(
+                    "`{}` from {}: the scene has no scripts (name them with `scripts = [...]`); nothing changed",
+                    c.command,
+                    c.by
+                );
+                return;
+            }
             Command::Set { param, value } => match params.id(param) {
                 Some(id) if !(params.defs()[id.0].min..=params.defs()[id.0].max).contains(value) => {
                     self.refused += 1;
@@ -322,6 +344,7 @@ impl Control {
             f.at,
             cue.fade
         );
+        self.started.push((f.list_name.clone(), f.cue_name.clone()));
         self.cued.play.extend(cue.play.iter().cloned());
         self.cued.silence.extend(cue.silence.iter().cloned());
     }

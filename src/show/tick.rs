@@ -68,6 +68,8 @@ pub struct ShowOptions {
     pub wall: Option<WallClock>,
     /// Save and restore the show's state (live runs).
     pub state: Option<StateOptions>,
+    /// The scripts' random seed (`--seed`); `None`: from the scene's name.
+    pub seed: Option<u64>,
 }
 
 /// Where a live show keeps its state, and whether to start without it.
@@ -121,6 +123,7 @@ pub struct Show {
     pub calibrating: bool,
     /// The scene's scripts (none when it has none).
     scripts: Option<crate::script::ScriptHost>,
+    seed: Option<u64>,
 }
 
 impl Show {
@@ -192,7 +195,8 @@ impl Show {
             publisher: None,
             console: None,
             calibrating: false,
-            scripts: crate::script::ScriptHost::new(&scene.scripts, &scene.name),
+            scripts: crate::script::ScriptHost::new(&scene, opts.seed),
+            seed: opts.seed,
         })
     }
 
@@ -245,17 +249,31 @@ impl Show {
                 queue.push(InputEvent { t: t.time, input: Arc::from("schedule"), kind: EventKind::Command(command) });
             });
         }
-        let fired = self.inputs.step(t.time, &mut self.params, &mut self.issued);
+        // Owned (no allocation on a tick without triggers): the scripts' calls below need the inputs again.
+        let fired: Vec<String> =
+            self.inputs.step(t.time, &mut self.params, &mut self.issued).into_iter().map(String::from).collect();
+        let fired: Vec<&str> = fired.iter().map(String::as_str).collect();
         // Scripts run after the inputs (they read this tick's values) and before the cues (their
         // commands apply in this tick).
         if let Some(s) = &mut self.scripts {
-            s.tick(t.time, t.delta, &fired, &mut self.params, &mut self.issued);
+            s.tick(t.time, t.delta, &fired, self.inputs.watched(), &mut self.params, &mut self.issued);
+            // Input values met for the first time: read from the next events on.
+            for w in s.take_requests() {
+                let i = self.inputs.watch(&w);
+                s.watching(w.text, i);
+            }
         }
         for name in &fired {
             tracing::info!("trigger `{name}` fired at {:.3} s (frame {})", t.time, t.frame);
         }
         let scene = self.compositor.scene();
         self.control.step(t.time, &mut self.issued, scene, &mut self.params);
+        if let Some(s) = &mut self.scripts
+            && !self.control.started_cues().is_empty()
+        {
+            // Their commands apply at the next tick.
+            s.cued(t.time, self.control.started_cues(), &mut self.params, &mut self.issued);
+        }
         let audio = match &mut self.audio {
             Some(a) => a.step(t, &fired, self.control.cued(), &mut self.params)?,
             None => [0.0; 4],
@@ -362,7 +380,7 @@ impl Show {
             gpu: &self.gpu,
             canvas: &self.canvas,
             scene: self.compositor.scene(),
-            reload_error: self.reload_error.as_ref(),
+            reload_error: self.reload_error.as_ref().or_else(|| self.scripts.as_ref().and_then(|s| s.error())),
         }
     }
 
@@ -450,8 +468,8 @@ impl Show {
             self.rebind_schedule(&scene);
             match (&mut self.scripts, scene.scripts.is_empty()) {
                 (_, true) => self.scripts = None,
-                (Some(h), false) => h.rebind(&scene.scripts),
-                (None, false) => self.scripts = crate::script::ScriptHost::new(&scene.scripts, &scene.name),
+                (Some(h), false) => h.rebind(&scene),
+                (None, false) => self.scripts = crate::script::ScriptHost::new(&scene, self.seed),
             }
             let mut outputs = std::mem::take(&mut self.outputs);
             let frame = self.frame();

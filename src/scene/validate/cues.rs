@@ -396,6 +396,10 @@ fn check_refs(
             known
         }
         Command::Learn(Learn::Command(c)) => check_refs(cx, file, span, c, lists, params, what),
+        Command::Call(name) => {
+            cx.calls.push((file, span, name.clone(), what.to_string()));
+            true
+        }
         Command::Stop(None)
         | Command::Panic
         | Command::Reset

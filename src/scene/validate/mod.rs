@@ -8,6 +8,12 @@
 mod audio;
 mod console;
 pub use console::MIN_TOKEN;
+
+/// `"input:..."` as a mapping's `from` reads it: the input's index and what to read from its
+/// events, else the problem and a hint (`None`: nothing to say).
+pub fn parse_selector(text: &str, inputs: &[Input]) -> Result<(usize, Selector), Option<(String, String)>> {
+    inputs::parse_selector(text, inputs, &[])
+}
 mod cues;
 mod inputs;
 mod layers;
@@ -41,6 +47,9 @@ pub(super) struct Ctx<'a> {
     reuse: &'a [Arc<ImageData>],
     /// What is being checked (" in layer `x`"), appended to range errors.
     context: String,
+    /// `call FUNCTION` commands the scene sends (keys, triggers, the schedule), checked against
+    /// the scripts' functions once they are compiled.
+    calls: Vec<(FileId, Range<usize>, String, String)>,
 }
 
 impl Ctx<'_> {
@@ -104,6 +113,7 @@ pub fn validate(
         images: HashMap::new(),
         reuse,
         context: String::new(),
+        calls: Vec::new(),
     };
 
     // [show]
@@ -212,7 +222,8 @@ pub fn validate(
     let schedule = schedule::check(&mut cx, &cues.lists, &params);
     cx.context.clear();
     let console = console::check(&mut cx);
-    let scripts = scripts(&mut cx, &params, &cues.lists);
+    let (scripts, watches) = scripts(&mut cx, &params, &cues.lists, &inputs);
+    check_calls(&mut cx, &scripts);
 
     let mut files_read = parsed.files.clone();
     files_read.append(&mut cx.read);
@@ -252,6 +263,7 @@ pub fn validate(
         schedule,
         console,
         scripts,
+        watches,
         priorities,
         files: files_read,
     })
@@ -325,8 +337,14 @@ fn mark_consequences(diags: &mut [Diagnostic], unread: &[String]) {
 
 /// `scripts = [...]`: each file read (hot reload watches it) and compiled; a syntax error is
 /// located in the script itself.
-fn scripts(cx: &mut Ctx, params: &[ParamDef], lists: &[crate::show::cues::CueList]) -> Vec<crate::script::Script> {
+fn scripts(
+    cx: &mut Ctx,
+    params: &[ParamDef],
+    lists: &[crate::show::cues::CueList],
+    inputs: &[Input],
+) -> (Vec<crate::script::Script>, Vec<crate::script::Watch>) {
     let mut out: Vec<crate::script::Script> = Vec::new();
+    let mut watches = Vec::new();
     for (file, rel) in &cx.parsed.scripts {
         let path = super::source::resolve(&cx.parsed.sources[*file].path, rel.get_ref());
         if out.iter().any(|s| s.path == path) {
@@ -336,7 +354,7 @@ fn scripts(cx: &mut Ctx, params: &[ParamDef], lists: &[crate::show::cues::CueLis
         match cx.files.read(&path).map(String::from_utf8) {
             Ok(Ok(text)) => match crate::script::compile(&path, &text) {
                 Ok(s) => {
-                    check_script_names(cx, &path, &text, params, lists);
+                    check_script_names(cx, &s, &text, params, lists, inputs, &mut watches);
                     out.push(s);
                 }
                 Err(d) => cx.diags.push(d),
@@ -350,7 +368,36 @@ fn scripts(cx: &mut Ctx, params: &[ParamDef], lists: &[crate::show::cues::CueLis
             ),
         }
     }
-    out
+    (out, watches)
+}
+
+/// Each `call FUNCTION` the scene sends must find a `fn FUNCTION()` in one of its scripts.
+fn check_calls(cx: &mut Ctx, scripts: &[crate::script::Script]) {
+    use super::diag::did_you_mean;
+    for (file, span, name, what) in std::mem::take(&mut cx.calls) {
+        if scripts.iter().any(|s| s.defines(&name, 0)) {
+            continue;
+        }
+        let (message, hint) = if scripts.is_empty() {
+            (
+                format!("{what}: `call {name}`, but the scene has no scripts"),
+                format!("name a script that defines `fn {name}()` with scripts = [\"logic.rhai\"]"),
+            )
+        } else {
+            let names: Vec<String> = scripts.iter().flat_map(|s| s.functions(0)).collect();
+            (
+                format!("{what}: `call {name}`: no script of the scene defines `fn {name}()`"),
+                did_you_mean(&name, names.iter().map(String::as_str)).unwrap_or_else(|| {
+                    if names.is_empty() {
+                        "the scripts define no functions without arguments".to_string()
+                    } else {
+                        format!("functions that `call` can run: {}", names.join(", "))
+                    }
+                }),
+            )
+        };
+        cx.err(file, span, message, hint);
+    }
 }
 
 /// Names a script writes as literals (`param("x")`, `set("x", ..)`, `command("go list")`) are
@@ -358,14 +405,16 @@ fn scripts(cx: &mut Ctx, params: &[ParamDef], lists: &[crate::show::cues::CueLis
 /// checked when it runs.
 fn check_script_names(
     cx: &mut Ctx,
-    path: &std::path::Path,
+    script: &crate::script::Script,
     text: &str,
     params: &[ParamDef],
     lists: &[crate::show::cues::CueList],
+    inputs: &[Input],
+    watches: &mut Vec<crate::script::Watch>,
 ) {
     use super::diag::did_you_mean;
     use crate::show::commands::{self, Command};
-    let src = super::source::SourceText::new(path.to_path_buf(), text.to_string());
+    let src = super::source::SourceText::new(script.path.clone(), text.to_string());
     let param_names = || params.iter().map(|p| p.name.as_str());
     let list_names = || lists.iter().map(|l| l.name.as_str());
     for lit in crate::script::literals(text) {
@@ -375,6 +424,22 @@ fn check_script_names(
                 format!("script: {}(\"{}\"): the scene has no parameter `{}`", lit.function, lit.text, lit.text),
                 did_you_mean(&lit.text, param_names())
                     .unwrap_or_else(|| format!("declare it under [params.{}]", lit.text)),
+            )),
+            "input" | "on_input" => match inputs::parse_selector(&lit.text, inputs, &[]) {
+                Ok((input, selector)) => {
+                    if !watches.iter().any(|w| w.text == lit.text) {
+                        watches.push(crate::script::Watch { text: lit.text.clone(), input, selector });
+                    }
+                    None
+                }
+                Err(problem) => problem.map(|(m, h)| (format!("script: {}(\"{}\"): {m}", lit.function, lit.text), h)),
+            },
+            "on_input handler" if !(script.defines(&lit.text, 1) || script.defines(&lit.text, 2)) => Some((
+                format!("script: on_input(..., \"{}\"): the script has no `fn {}(value)`", lit.text, lit.text),
+                did_you_mean(&lit.text, script.functions(1).iter().chain(&script.functions(2)).map(String::as_str))
+                    .unwrap_or_else(|| {
+                        format!("define it: fn {}(value) {{ ... }} (or fn {}(value, t))", lit.text, lit.text)
+                    }),
             )),
             "command" => match commands::parse(&lit.text) {
                 Err(e) => {

@@ -104,7 +104,12 @@ impl Show {
             },
             standby_ticks: self.standby_ticks,
             reloads: self.reloads,
-            reload_error: self.reload_error.as_deref().map(str::to_string),
+            // A script function disabled by an error shows where a failed reload would.
+            reload_error: self
+                .reload_error
+                .as_deref()
+                .or_else(|| self.scripts.as_ref().and_then(|s| s.error()).map(|e| &**e))
+                .map(str::to_string),
             inputs: self.inputs.input_status(),
             outputs,
             audio: self.audio.as_ref().map(|a| a.status()),

@@ -341,11 +341,30 @@ fn a_mapping_threshold_fires_go() {
 }
 
 /// A note from jackd2's `jack_midiseq` GOes.
+///
+/// libjack now and then hangs inside `jack_client_open` on a live server (seen once in CI: quai's
+/// MIDI thread never came back from its first look at the ports, so quai logged nothing about the
+/// input at all, and the show played on deaf). That is jackd's, not quai's: when, and only when,
+/// an attempt shows that sign, it is said on stderr and tried once more with a fresh server.
+/// Anything else that goes wrong fails at once.
 #[test]
 fn a_jack_midi_note_fires_go() {
     let _one_server = jack_lock::lock_servers();
+    for attempt in 1..=2 {
+        match jack_midi_attempt(attempt) {
+            Ok(()) => return,
+            Err(log) if attempt == 1 => {
+                eprintln!("libjack did not answer quai's MIDI input (no line about it); trying a fresh jackd:\n{log}")
+            }
+            Err(log) => panic!("libjack did not answer quai's MIDI input twice, with fresh servers:\n{log}"),
+        }
+    }
+}
+
+/// One run; `Err(log)` only for the libjack hang described above.
+fn jack_midi_attempt(attempt: u32) -> Result<(), String> {
     let tmp = tempfile::tempdir().expect("tmp");
-    let server = format!("quai-cue-{}", std::process::id());
+    let server = format!("quai-cue-{}-{attempt}", std::process::id());
     let jack = |name: &str| {
         let mut c = Command::new(name);
         c.env("JACK_DEFAULT_SERVER", &server).env("JACK_NO_AUDIO_RESERVATION", "1").stdin(Stdio::null());
@@ -388,10 +407,24 @@ fn a_jack_midi_note_fires_go() {
             .spawn()
             .expect("jack_midiseq (jackd2)"),
     );
-    wait_log(&log, "cue main/1 (1 of 2) started by trigger pad1", 1, Duration::from_secs(15));
+    let started = "cue main/1 (1 of 2) started by trigger pad1";
+    let t0 = std::time::Instant::now();
+    while !std::fs::read_to_string(&log).unwrap_or_default().contains(started) {
+        if t0.elapsed() > Duration::from_secs(15) {
+            let text = wait_exit(&mut quai, &log, Duration::from_secs(20));
+            // The hang: nothing about the input but, at the end, that its thread would not stop.
+            let about_it = text.lines().filter(|l| l.contains("midi input `pads`") && !l.contains("did not stop"));
+            if about_it.count() == 0 {
+                return Err(text);
+            }
+            panic!("quai never logged `{started}`:\n{text}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let text = wait_exit(&mut quai, &log, Duration::from_secs(20));
     let rec = std::fs::read_to_string(tmp.path().join("session.jsonl")).expect("recording");
     assert!(rec.lines().any(|l| l.contains("\"msg\":[144,36,")), "the note is recorded:\n{rec}\n{text}");
+    Ok(())
 }
 
 /// A key pressed in the show window (a real X server, xdotool) sends its `[keys]` command, which

@@ -374,6 +374,16 @@ broken_scenes! {
         at("script_inputs_and_calls.rhai", 5, 25, "input(\"dsk:/level\"): unknown input `dsk`").hint("did you mean `desk`?"),
         at("script_inputs_and_calls.rhai", 5, 47, "`desk:level`: not an OSC address"),
     ];
+    /// Case `script_build_bad_entry`: entries a script's build() adds are checked like the
+    /// scene's own, and reported at the add() that made them, with the line it wrote.
+    script_build_bad_entry: "script_build_bad_entry.toml" => [
+        at("script_build_bad_entry.rhai", 3, 9, "opacity 1.2 is out of range in layer `dot-2` (in the entry this add() made: `opacity = 1.2`)"),
+        at("script_build_bad_entry.rhai", 5, 5, "cannot read shader").hint("relative to the scene file"),
+    ];
+    /// Case `script_build_wrong_table`: build() adds to a table scripts cannot add to.
+    script_build_wrong_table: "script_build_wrong_table.toml" => [
+        at("script_build_wrong_table.rhai", 2, 5, "add(\"show\", ...): not a table a script can add to").hint("\"cues.LIST\""),
+    ];
     /// Case `script_missing`: `scripts` names a file that does not exist.
     script_missing: "script_missing.toml" => [
         at("script_missing.toml", 2, 12, "cannot read script").hint("relative to the scene file"),

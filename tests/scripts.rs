@@ -196,3 +196,31 @@ fn a_script_saved_while_playing_swaps_in_with_its_state_and_a_broken_save_change
         .expect("a count after v2");
     assert!(n > 60, "v2 went on counting from v1's state: {n}");
 }
+
+/// A script's `build()` places layers along a spiral when the scene loads; they render where it
+/// put them, and `quai check` reads them like the scene's own.
+#[test]
+fn a_script_builds_layers_along_a_spiral() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let script = "fn build() {\n    for i in 0..8 {\n        let a = i * 0.7;\n        let r = 6.0 + i * 3.0;\n        add(\"layers\", #{\n            name: `dot-${i}`,\n            color: \"#ffffff\",\n            size: [3, 3],\n            position: [(r * a.cos()).round(), (r * a.sin()).round()],\n        });\n    }\n}\n";
+    std::fs::write(dir.path().join("logic.rhai"), script).expect("script");
+    let path = dir.path().join("scene.toml");
+    std::fs::write(
+        &path,
+        "scripts = [\"logic.rhai\"]\n\n[show]\ncanvas = [64, 64]\nfps = 10\nbackground = \"#000000\"\n",
+    )
+    .expect("scene");
+    let o =
+        Command::new(env!("CARGO_BIN_EXE_quai")).args(["check", path.to_str().expect("path")]).output().expect("check");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = dir.path().join("out");
+    render(&path, &out, 1);
+    let img = frame(&out, 0);
+    for i in 0..8 {
+        let (a, r) = (i as f64 * 0.7, 6.0 + i as f64 * 3.0);
+        let (x, y) = ((32.0 + (r * a.cos()).round()) as u32, (32.0 + (r * a.sin()).round()) as u32);
+        assert_eq!(img.get_pixel(x, y).0, [255, 255, 255, 255], "dot {i} at ({x}, {y})");
+    }
+    let lit = img.pixels().filter(|p| p.0[0] > 128).count();
+    assert_eq!(lit, 8 * 9, "eight 3×3 dots and nothing else");
+}

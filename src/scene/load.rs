@@ -55,6 +55,8 @@ pub struct Parsed {
     pub console: Option<At<ConsoleFile>>,
     /// `scripts = [...]` of every file: each path as written, with the file it is relative to.
     pub scripts: Vec<(FileId, Spanned<String>)>,
+    /// What scripts' `fn build()` added, read like includes.
+    pub generated: Vec<crate::script::build::Generated>,
     /// `[keys]`: each key name with its command text.
     pub keys: Vec<At<(Spanned<String>, Spanned<String>)>>,
     pub diagnostics: Vec<Diagnostic>,
@@ -131,6 +133,19 @@ fn read_file(
             return;
         }
     };
+    read_text(files, path, text, from, stack, out);
+}
+
+/// The part of [`read_file`] after reading: parse `text` (the file at `path`, or what a script's
+/// `build` wrote) and merge its entries.
+fn read_text(
+    files: &dyn Files,
+    path: &Path,
+    text: String,
+    from: Option<(FileId, std::ops::Range<usize>)>,
+    stack: &mut Vec<PathBuf>,
+    out: &mut Parsed,
+) {
     let file = out.sources.len();
     out.sources.push(SourceText::new(path.to_path_buf(), text));
     // The parse borrows the text; keep our own copy of it alive for the borrow.
@@ -246,7 +261,10 @@ fn read_file(
                 DeValue::Array(items) => {
                     for item in items.iter() {
                         match item.get_ref().as_str() {
-                            Some(p) => out.scripts.push((file, Spanned::new(item.span(), p.to_string()))),
+                            Some(p) => {
+                                out.scripts.push((file, Spanned::new(item.span(), p.to_string())));
+                                build(files, &resolve(path, p), (file, item.span()), stack, out);
+                            }
                             None => push(out, file, item.span(), "scripts entries must be file paths (strings)", None),
                         }
                     }
@@ -330,6 +348,31 @@ fn read_file(
         }
     }
     stack.pop();
+}
+
+/// A script's `fn build()`, if it has one: what it adds is read like an include named by the
+/// script (see `script::build`). A script that cannot be read or compiled is reported by the
+/// checks that compile it.
+fn build(
+    files: &dyn Files,
+    script: &Path,
+    from: (FileId, std::ops::Range<usize>),
+    stack: &mut Vec<PathBuf>,
+    out: &mut Parsed,
+) {
+    if out.generated.iter().any(|g| g.script.path == script) {
+        return;
+    }
+    let Some(text) = files.read(script).ok().and_then(|b| String::from_utf8(b).ok()) else { return };
+    match crate::script::build::generate(script, &text) {
+        Ok(Some(g)) => {
+            let (path, toml) = (g.path.clone(), g.toml.clone());
+            out.generated.push(g);
+            read_text(files, &path, toml, Some(from), stack, out);
+        }
+        Ok(None) => {}
+        Err(d) => out.diagnostics.push(d),
+    }
 }
 
 /// A section only the main scene file may have (`[show]`, `[audio]`, `[panic]`, `[schedule]`): in an include it

@@ -788,5 +788,7 @@ fn report(script: &Script, name: &str, e: &EvalAltResult) -> Option<String> {
     Some(disabled)
 }
 
+pub mod build;
+
 #[cfg(test)]
 mod tests;

@@ -231,6 +231,7 @@ pub fn validate(
         mark_consequences(&mut cx.diags, &parsed.unread);
         let mut diagnostics = parsed.diagnostics.clone();
         diagnostics.append(&mut cx.diags);
+        crate::script::build::relocate(&mut diagnostics, &parsed.generated);
         // Report in reading order: files as they were read, then line and column.
         let order = |d: &Diagnostic| {
             d.location.as_ref().map(|l| {

@@ -224,3 +224,48 @@ fn a_script_builds_layers_along_a_spiral() {
     let lit = img.pixels().filter(|p| p.0[0] > 128).count();
     assert_eq!(lit, 8 * 9, "eight 3×3 dots and nothing else");
 }
+
+/// The sandbox through the binary: scripts that loop forever, recurse without end, build a huge
+/// string or reach for a file, a module or `eval` are each stopped with a clear error, and the
+/// headless show keeps its frame rate (20 fps here) all the while.
+#[test]
+fn runaway_scripts_are_stopped_and_the_show_keeps_its_rate() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let scripts = [
+        ("spin.rhai", "fn tick(t, dt) { loop { } }\n"),
+        ("deep.rhai", "fn down(n) { down(n + 1) }\nfn tick(t, dt) { down(0); }\n"),
+        ("big.rhai", "fn tick(t, dt) { let s = \"x\"; loop { s += s; } }\n"),
+        ("file.rhai", "fn tick(t, dt) { let f = open(\"/etc/passwd\"); }\n"),
+    ];
+    for (name, text) in scripts {
+        std::fs::write(dir.path().join(name), text).expect("script");
+    }
+    let path = dir.path().join("scene.toml");
+    std::fs::write(
+        &path,
+        "scripts = [\"spin.rhai\", \"deep.rhai\", \"big.rhai\", \"file.rhai\"]\n\n[show]\ncanvas = [32, 16]\nfps = 20\n",
+    )
+    .expect("scene");
+    let o = Command::new(env!("CARGO_BIN_EXE_quai"))
+        .args(["run", path.to_str().expect("path"), "--headless", "--duration", "4", "--fresh", "--state"])
+        .arg(dir.path().join("state.json"))
+        .env("QUAI_LOG", "info")
+        .stdin(Stdio::null())
+        .output()
+        .expect("quai run");
+    let log = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(o.status.success(), "{log}");
+    assert!(log.contains("spin.rhai: `tick` was stopped: it took longer than 5 ms"), "the endless loop: {log}");
+    assert_eq!(log.matches("`tick` was stopped").count(), 1, "stopped every tick, said once in 4 s: {log}");
+    assert!(log.contains("deep.rhai") && log.contains("calls itself without end"), "{log}");
+    assert!(log.contains("big.rhai") && log.contains("over the limit"), "{log}");
+    assert!(log.contains("file.rhai:1:26: `tick` failed: it calls `open`, which this script does not have"), "{log}");
+    // The last line: "stopped: N frames, frame time mean M ms, p99 ..., D dropped (target 50.00 ms)".
+    let mean: f64 = log
+        .rsplit("frame time mean ")
+        .next()
+        .and_then(|r| r.split(" ms").next())
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no frame time: {log}"));
+    assert!(mean < 62.5, "the frames kept their 50 ms with the scripts stopped each tick: mean {mean} ms\n{log}");
+}

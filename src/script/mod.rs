@@ -404,6 +404,8 @@ struct Running {
     reported: Vec<String>,
     /// Log lines this second, and when the second began.
     logged: (u32, f64),
+    /// When a stopped call was last reported, and how many stops since.
+    stops: (f64, u64),
     loaded: bool,
 }
 
@@ -421,6 +423,7 @@ impl Running {
             error: None,
             reported: Vec::new(),
             logged: (0, f64::NEG_INFINITY),
+            stops: (f64::NEG_INFINITY, 0),
             loaded: false,
         }
     }
@@ -734,9 +737,26 @@ impl ScriptHost {
         drop(c);
         if let Err(e) = result {
             self.stopped += 1;
-            if let Some(why) = report(&r.script, name, &e) {
-                r.disabled.push(name.to_string());
-                r.error = Some(why.into());
+            match report(&r.script, name, &e) {
+                Failed::Stopped(why) => {
+                    // Stopped every tick, it would say so 60 times a second for months: the first
+                    // at once, then how many since, at most every STOPPED_EVERY seconds.
+                    let (last, since) = &mut r.stops;
+                    if t - *last >= STOPPED_EVERY || t < *last {
+                        match *since {
+                            0 => tracing::warn!("{why}"),
+                            n => tracing::warn!("{why} ({n} more stops in the last {:.0} s)", t - *last),
+                        }
+                        (*last, *since) = (t, 0);
+                    } else {
+                        *since += 1;
+                    }
+                }
+                Failed::Disabled(why) => {
+                    tracing::error!("{why}");
+                    r.disabled.push(name.to_string());
+                    r.error = Some(why.into());
+                }
             }
         }
     }
@@ -754,38 +774,53 @@ fn at(pos: Position) -> String {
     }
 }
 
-/// A failed call: over a limit (stopped for this tick, tried again next tick: `None`) or an error
-/// (the function is to be disabled until the next good save: the message, as logged).
-fn report(script: &Script, name: &str, e: &EvalAltResult) -> Option<String> {
+/// How a call failed, and what to say.
+enum Failed {
+    /// Over a limit: stopped for this tick, tried again next tick.
+    Stopped(String),
+    /// An error: the function is off until the next good save.
+    Disabled(String),
+}
+
+/// A stopped call is reported at most this often (show seconds) per script, with how many since.
+const STOPPED_EVERY: f64 = 10.0;
+
+fn report(script: &Script, name: &str, e: &EvalAltResult) -> Failed {
     let path = script.path.display();
     let pos = at(e.position());
     let disabled = match e {
         EvalAltResult::ErrorTooManyOperations(_) => {
-            tracing::warn!(
+            return Failed::Stopped(format!(
                 "script {path}{pos}: `{name}` was stopped after {MAX_OPERATIONS} operations (an endless loop?); it \
                  runs again next tick, and the show goes on"
-            );
-            return None;
+            ));
         }
         EvalAltResult::ErrorTerminated(why, _) => {
-            tracing::warn!(
+            return Failed::Stopped(format!(
                 "script {path}{pos}: `{name}` was stopped: it {}; it runs again next tick, and the show goes on",
                 why.clone().into_string().unwrap_or_default()
-            );
-            return None;
+            ));
         }
         EvalAltResult::ErrorStackOverflow(_) => format!(
             "script {path}{pos}: `{name}` calls itself without end (more than {MAX_CALL_LEVELS} deep); it is off until \
              the script is saved again"
         ),
         EvalAltResult::ErrorDataTooLarge(what, _) => format!(
-            "script {path}{pos}: `{name}` built a {what} over the limit ({MAX_STRING} characters, {MAX_ARRAY} items); \
-             it is off until the script is saved again"
+            "script {path}{pos}: `{name}` made data over the limit ({}: at most {MAX_STRING} characters in a string, \
+             {MAX_ARRAY} items in an array or map); it is off until the script is saved again",
+            what.to_lowercase()
         ),
+        EvalAltResult::ErrorFunctionNotFound(signature, _) => {
+            let called = signature.split(" (").next().unwrap_or(signature);
+            format!(
+                "script {path}{pos}: `{name}` failed: it calls `{called}`, which this script does not have (scripts \
+                 cannot reach files, the network or the process; quai gives them param, set, input, on_input, \
+                 command, log and rand); it is off until the script is saved again"
+            )
+        }
         other => format!("script {path}{pos}: `{name}` failed: {other}; it is off until the script is saved again"),
     };
-    tracing::error!("{disabled}");
-    Some(disabled)
+    Failed::Disabled(disabled)
 }
 
 pub mod build;

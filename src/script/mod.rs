@@ -39,6 +39,8 @@ pub const MAX_STRING: usize = 64 * 1024;
 pub const MAX_ARRAY: usize = 16 * 1024;
 /// Time one call may take before it is stopped (a 60 fps frame is 16.7 ms).
 pub const MAX_CALL_TIME: Duration = Duration::from_millis(5);
+/// Different run-time problems (unknown names, bad commands) reported per script, each once.
+const MAX_PROBLEMS: usize = 32;
 /// Log lines a script may write per second.
 const LOG_PER_SECOND: u32 = 5;
 
@@ -715,10 +717,20 @@ impl ScriptHost {
             }
         }
         for (pos, problem) in c.problems.drain(..) {
-            if !r.reported.contains(&problem) {
-                tracing::warn!("script {}{}: {problem}; nothing changed", r.script.path.display(), at(pos));
-                r.reported.push(problem);
+            if r.reported.len() > MAX_PROBLEMS || r.reported.contains(&problem) {
+                continue;
             }
+            if r.reported.len() == MAX_PROBLEMS {
+                // A name computed afresh each tick must not grow the list (or the log) without end.
+                tracing::warn!(
+                    "script {}: more than {MAX_PROBLEMS} different problems; the rest are not reported until the \
+                     script is saved again",
+                    r.script.path.display()
+                );
+            } else {
+                tracing::warn!("script {}{}: {problem}; nothing changed", r.script.path.display(), at(pos));
+            }
+            r.reported.push(problem);
         }
         for (pos, line) in c.logs.drain(..) {
             if t - r.logged.1 >= 1.0 {

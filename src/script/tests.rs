@@ -256,3 +256,11 @@ fn a_failing_function_shows_its_error_until_the_script_is_saved_again() {
     assert!(h.error().is_none());
     assert_eq!(value(&p, "level"), 1.0);
 }
+
+#[test]
+fn problems_with_names_computed_afresh_each_tick_are_reported_a_bounded_number_of_times() {
+    let mut h = host("fn tick(t, dt) { set(`p${t}`, 1.0); }\n");
+    let mut p = params();
+    run(&mut h, &mut p, 200);
+    assert_eq!(h.scripts[0].reported.len(), MAX_PROBLEMS + 1, "32 reported, then one line saying the rest are not");
+}

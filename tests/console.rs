@@ -68,10 +68,18 @@ struct Show {
 
 /// Starts the scene headless with the servers on free ports (read back from the log).
 fn start(args: &[&str], token: Option<&str>) -> Show {
+    start_with(args, token, "", &[])
+}
+
+/// ... with `top` before the scene's first table, and these files beside it.
+fn start_with(args: &[&str], token: Option<&str>, top: &str, files: &[(&str, &str)]) -> Show {
     let dir = tempfile::tempdir().expect("temp dir");
     let osc_port = free_udp_port();
     let scene_path = dir.path().join("console.toml");
-    std::fs::write(&scene_path, scene(osc_port, "")).expect("scene");
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).expect("file");
+    }
+    std::fs::write(&scene_path, format!("{top}\n{}", scene(osc_port, ""))).expect("scene");
     let log = dir.path().join("quai.log");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_quai"));
     cmd.args(["run", scene_path.to_str().expect("path"), "--headless", "--fresh"])
@@ -556,4 +564,23 @@ fn a_thousand_bad_requests_leave_the_show_playing_and_the_server_answering() {
     assert!(frames as f64 > elapsed * 30.0 / 3.0, "{frames} frames in {elapsed:.1} s");
     let (code, h) = call("GET", &format!("{base}/healthz"), None, None);
     assert_eq!(code, 200, "{h}");
+}
+
+/// `POST /api/call/NAME` runs a script function (the `call` command), with the token; the status
+/// lists the functions; an unknown one is refused with the nearest name.
+#[test]
+fn the_console_calls_script_functions() {
+    let script = "fn flash() { log(\"flash called\"); }\nfn load() { }\nprivate fn helper() { }\n";
+    let show = start_with(&["--console", "0"], Some(TOKEN), "scripts = [\"logic.rhai\"]", &[("logic.rhai", script)]);
+    let base = format!("http://{}", show.console.expect("console"));
+    let v = wait_status(&show, "the functions", |v| v["functions"].as_array().is_some_and(|a| !a.is_empty()));
+    assert_eq!(v["functions"], json!(["flash"]), "load and private functions are not for calling");
+    let (code, v) = call("POST", &format!("{base}/api/call/flash"), None, None);
+    assert_eq!(code, 401, "{v}");
+    let (code, v) = call("POST", &format!("{base}/api/call/flsh"), Some(TOKEN), None);
+    assert_eq!(code, 404, "{v}");
+    assert!(v["error"].as_str().is_some_and(|e| e.contains("did you mean `flash`?")), "{v}");
+    let (code, v) = call("POST", &format!("{base}/api/call/flash"), Some(TOKEN), None);
+    assert_eq!((code, &v["command"]), (202, &json!("call flash")), "{v}");
+    wait_log(&show.log, "flash called", 1, Duration::from_secs(20));
 }

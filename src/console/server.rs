@@ -48,6 +48,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/api/cue/{op}", post(cue).fallback(use_post))
         .route("/api/param/{name}", post(param).fallback(use_post))
         .route("/api/calibrate", post(calibrate).fallback(use_post))
+        .route("/api/call/{name}", post(call).fallback(use_post))
         .route("/api/{op}", post(action).fallback(unknown))
         .fallback(unknown)
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
@@ -72,7 +73,7 @@ async fn unknown(State(s): St, uri: axum::http::Uri) -> Response {
         StatusCode::NOT_FOUND,
         format!(
             "no such page or call: {}. The API is GET /api/status, /api/log, /api/ws, /healthz; POST /api/cue/go|back|stop|goto, \
-             /api/param/NAME, /api/panic|reset|standby|wake|learn, /api/login (see the README, \"Web console\")",
+             /api/param/NAME, /api/call/NAME, /api/panic|reset|standby|wake|learn, /api/login (see the README, \"Web console\")",
             uri.path()
         ),
     )
@@ -412,6 +413,30 @@ fn find_list<'a>(
             Box::new(refuse(s, StatusCode::NOT_FOUND, format!("no cue list `{n}`; {hint}")))
         }),
     }
+}
+
+/// `POST /api/call/NAME`: run `fn NAME()` of the scene's scripts (the `call` command).
+async fn call(
+    State(s): St,
+    ConnectInfo(peer): Peer,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
+    let _: ActionBody = match control_body(&s, peer, &headers, body) {
+        Ok(b) => b,
+        Err(r) => return *r,
+    };
+    let st = s.board.latest();
+    if !st.functions.contains(&name) {
+        let hint = match st.functions.is_empty() {
+            true => "the scene's scripts define no functions without arguments to call".to_string(),
+            false => did_you_mean(&name, st.functions.iter().map(String::as_str))
+                .unwrap_or_else(|| format!("functions are: {}", st.functions.join(", "))),
+        };
+        return refuse(&s, StatusCode::NOT_FOUND, format!("no script function `{name}()`; {hint}"));
+    }
+    accepted(&s, peer, Command::Call(name))
 }
 
 fn accepted(s: &Shared, peer: SocketAddr, command: Command) -> Response {

@@ -51,6 +51,8 @@ pub struct Status {
     pub calibrating: bool,
     /// What an armed learn binds the next control moved to.
     pub learning: Option<String>,
+    /// The scripts' functions a `call` can run (`POST /api/call/NAME`).
+    pub functions: Vec<String>,
     /// Commands refused by the show (GO past the end, in standby, ...) and by the inputs.
     pub refused: u64,
     pub healthy: bool,

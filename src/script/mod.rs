@@ -63,6 +63,16 @@ impl Script {
         self.ast.iter_functions().filter(|f| f.params.len() == params).map(|f| f.name.to_string()).collect()
     }
 
+    /// The functions a `call` command can run: no arguments, not private, not the ones the show
+    /// calls itself (`load`, `build`).
+    pub fn callable(&self) -> impl Iterator<Item = &str> {
+        self.ast
+            .iter_functions()
+            .filter(|f| f.params.is_empty() && f.access != rhai::FnAccess::Private)
+            .map(|f| f.name)
+            .filter(|n| !matches!(*n, "load" | "build"))
+    }
+
     /// The script's `const STATE_VERSION = N;`, if it declares one: its state survives a save
     /// while the number stays the same.
     pub fn state_version(&self) -> Option<i64> {
@@ -560,6 +570,14 @@ impl ScriptHost {
         c.watch_names.insert(text, index);
     }
 
+    /// The functions `call` can run, in every script (sorted, each once).
+    pub fn callable(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.scripts.iter().flat_map(|r| r.script.callable()).map(String::from).collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
     /// Why a script function was disabled (the latest), until the script is saved again.
     pub fn error(&self) -> Option<&Arc<str>> {
         self.scripts.iter().rev().find_map(|r| r.error.as_ref())
@@ -595,7 +613,7 @@ impl ScriptHost {
             });
         }
         for (name, by) in &calls {
-            if !self.scripts.iter().any(|r| r.script.defines(name, 0)) {
+            if !self.scripts.iter().any(|r| r.script.callable().any(|f| f == name)) {
                 tracing::warn!(
                     "`call {name}` from {by}: no script of the scene defines `fn {name}()`; nothing changed"
                 );
@@ -608,7 +626,7 @@ impl ScriptHost {
             if r.has_load && !r.loaded {
                 due.push(("load".into(), Args::Unit));
             }
-            for (name, _) in calls.iter().filter(|(name, _)| r.script.defines(name, 0)) {
+            for (name, _) in calls.iter().filter(|(name, _)| r.script.callable().any(|f| f == name)) {
                 due.push((name.clone().into(), Args::Unit));
             }
             if r.has_on_trigger {

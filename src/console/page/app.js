@@ -106,6 +106,7 @@ function applyStatus(s) {
   renderCues(s.cues || []);
   renderParams(s.params || [], s.learning);
   renderSchedule(s.schedule);
+  renderFunctions(s.functions || []);
   renderCalibrate(s);
   renderIO(s);
   drawGraph();
@@ -217,6 +218,17 @@ function slide(name) {
   const wait = PARAM_GAP_MS - (performance.now() - r.lastSent);
   if (wait <= 0) send();
   else if (!r.timer) r.timer = setTimeout(send, wait);
+}
+
+// A button per script function `call` can run (fn NAME() in the scene's scripts).
+function renderFunctions(names) {
+  show($("functions-section"), names.length > 0);
+  const box = $("functions");
+  if (!changed(box, names.join("\n"))) return;
+  box.replaceChildren(...names.map(n => el("button", {
+    class: "fn", text: n, title: `call ${n}`,
+    onclick: () => command(`/api/call/${encodeURIComponent(n)}`),
+  })));
 }
 
 function renderSchedule(sc) {

@@ -376,7 +376,7 @@ fn scripts(
 fn check_calls(cx: &mut Ctx, scripts: &[crate::script::Script]) {
     use super::diag::did_you_mean;
     for (file, span, name, what) in std::mem::take(&mut cx.calls) {
-        if scripts.iter().any(|s| s.defines(&name, 0)) {
+        if scripts.iter().any(|s| s.callable().any(|f| f == name)) {
             continue;
         }
         let (message, hint) = if scripts.is_empty() {
@@ -385,7 +385,7 @@ fn check_calls(cx: &mut Ctx, scripts: &[crate::script::Script]) {
                 format!("name a script that defines `fn {name}()` with scripts = [\"logic.rhai\"]"),
             )
         } else {
-            let names: Vec<String> = scripts.iter().flat_map(|s| s.functions(0)).collect();
+            let names: Vec<String> = scripts.iter().flat_map(|s| s.callable()).map(String::from).collect();
             (
                 format!("{what}: `call {name}`: no script of the scene defines `fn {name}()`"),
                 did_you_mean(&name, names.iter().map(String::as_str)).unwrap_or_else(|| {

@@ -122,6 +122,7 @@ impl Show {
             }),
             learning: self.inputs.learning(),
             calibrating: self.calibrating,
+            functions: self.scripts.as_ref().map(|s| s.callable()).unwrap_or_default(),
             refused: self.control.refused + self.inputs.bad_commands,
             ..Default::default()
         }

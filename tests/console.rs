@@ -571,7 +571,8 @@ fn a_thousand_bad_requests_leave_the_show_playing_and_the_server_answering() {
 #[test]
 fn the_console_calls_script_functions() {
     let script = "fn flash() { log(\"flash called\"); }\nfn load() { }\nprivate fn helper() { }\n";
-    let show = start_with(&["--console", "0"], Some(TOKEN), "scripts = [\"logic.rhai\"]", &[("logic.rhai", script)]);
+    let args = ["--console", "0", "--oscquery", "0"];
+    let show = start_with(&args, Some(TOKEN), "scripts = [\"logic.rhai\"]", &[("logic.rhai", script)]);
     let base = format!("http://{}", show.console.expect("console"));
     let v = wait_status(&show, "the functions", |v| v["functions"].as_array().is_some_and(|a| !a.is_empty()));
     assert_eq!(v["functions"], json!(["flash"]), "load and private functions are not for calling");
@@ -583,4 +584,7 @@ fn the_console_calls_script_functions() {
     let (code, v) = call("POST", &format!("{base}/api/call/flash"), Some(TOKEN), None);
     assert_eq!((code, &v["command"]), (202, &json!("call flash")), "{v}");
     wait_log(&show.log, "flash called", 1, Duration::from_secs(20));
+    // OSCQuery offers them too, as the values of /quai/call (a write of s:NAME runs one).
+    let (code, v) = call("GET", &format!("http://{}/quai/call", show.oscquery.expect("oscquery")), None, None);
+    assert_eq!((code, &v["TYPE"], &v["RANGE"]), (200, &json!("s"), &json!([{"VALS": ["flash"]}])), "{v}");
 }

@@ -124,6 +124,11 @@ pub fn tree(st: &Status) -> Value {
     ] {
         insert(&mut root, method(&format!("/quai/{op}"), Some("N"), 2, what.into()));
     }
+    if !st.functions.is_empty() {
+        let mut call = method("/quai/call", Some("s"), 2, "run a function of the scene's scripts".into());
+        call.insert("RANGE".into(), json!([{"VALS": st.functions}]));
+        insert(&mut root, call);
+    }
     let mut fps = method("/quai/status/fps", Some("f"), 1, "frames per second now".into());
     fps.insert("VALUE".into(), json!([st.fps]));
     insert(&mut root, fps);

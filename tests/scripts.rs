@@ -153,6 +153,43 @@ fn the_bundled_script_demo_brings_the_storm_on_the_third_visitor() {
     assert!(log.contains("cue weather/storm (2 of 2) started by script script-demo.rhai at 9.000 s"), "{log}");
     assert!(log.contains("the weather is now storm"), "on_cue saw the storm start: {log}");
     assert!(log.contains("a new palette"), "the replayed `call new_palette` ran: {log}");
+    // The same log again: the same bytes, frame for frame.
+    let again = tempfile::tempdir().expect("tmp");
+    let o = Command::new(env!("CARGO_BIN_EXE_quai"))
+        .current_dir(root)
+        .args(["render", "scenes/script-demo.toml", "--replay", "scenes/script-demo.jsonl"])
+        .args(["--frames", "120", "--fps", "10", "--size", "64x36", "--out"])
+        .arg(again.path())
+        .output()
+        .expect("quai render");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for n in (0..120).step_by(7).chain([119]) {
+        let name = format!("frame-{n:06}.png");
+        let (a, b) =
+            (std::fs::read(out.path().join(&name)).expect("a"), std::fs::read(again.path().join(&name)).expect("b"));
+        assert!(a == b, "{name} differs between two renders of the same replay");
+    }
+}
+
+/// A `[[schedule.at]]` entry calls a script function at a time of day (offline, on a test clock).
+#[test]
+fn the_schedule_calls_a_script_function_at_a_time_of_day() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(dir.path().join("logic.rhai"), "fn noon() { log(\"noon: a new palette\"); set(\"level\", 1.0); }\n")
+        .expect("script");
+    let path = dir.path().join("scene.toml");
+    std::fs::write(
+        &path,
+        "scripts = [\"logic.rhai\"]\n\n[show]\ncanvas = [16, 16]\nfps = 10\n\n[params.level]\n\n\
+         [schedule]\ntimezone = \"Europe/Berlin\"\nhours = { daily = \"10:00-18:00\" }\n\n\
+         [[schedule.at]]\ntime = \"12:00\"\ndo = \"call noon\"\n",
+    )
+    .expect("scene");
+    let out = dir.path().join("out");
+    // 11:59:58 at 10 fps: noon comes at frame 20.
+    let log = render_with(&path, &out, 40, &["--clock", "2026-12-02T11:59:58"]);
+    assert!(log.contains("the schedule (call noon at"), "{log}");
+    assert_eq!(log.matches("noon: a new palette").count(), 1, "{log}");
 }
 
 /// A script saved while `run --headless` plays: good, broken (the good one keeps running, the

@@ -137,32 +137,28 @@ fn unknown_names_and_bad_commands_are_reported_once_with_the_script_line() {
 /// The bundled demo: three replayed visitors within a minute bring the storm cue at the third.
 #[test]
 fn the_bundled_script_demo_brings_the_storm_on_the_third_visitor() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let render_demo = |out: &Path| {
+        let o = Command::new(env!("CARGO_BIN_EXE_quai"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["render", "scenes/script-demo.toml", "--replay", "scenes/script-demo.jsonl"])
+            .args(["--frames", "120", "--fps", "10", "--size", "64x36", "--out"])
+            .arg(out)
+            .env("QUAI_LOG", "info")
+            .output()
+            .expect("quai render");
+        let log = String::from_utf8_lossy(&o.stderr).to_string();
+        assert!(o.status.success(), "{log}");
+        log
+    };
     let out = tempfile::tempdir().expect("tmp");
-    let o = Command::new(env!("CARGO_BIN_EXE_quai"))
-        .current_dir(root)
-        .args(["render", "scenes/script-demo.toml", "--replay", "scenes/script-demo.jsonl"])
-        .args(["--frames", "120", "--fps", "10", "--size", "64x36", "--out"])
-        .arg(out.path())
-        .env("QUAI_LOG", "info")
-        .output()
-        .expect("quai render");
-    let log = String::from_utf8_lossy(&o.stderr);
-    assert!(o.status.success(), "{log}");
+    let log = render_demo(out.path());
     assert!(log.contains("a visitor (3 in the last minute)"), "{log}");
     assert!(log.contains("cue weather/storm (2 of 2) started by script script-demo.rhai at 9.000 s"), "{log}");
     assert!(log.contains("the weather is now storm"), "on_cue saw the storm start: {log}");
     assert!(log.contains("a new palette"), "the replayed `call new_palette` ran: {log}");
     // The same log again: the same bytes, frame for frame.
     let again = tempfile::tempdir().expect("tmp");
-    let o = Command::new(env!("CARGO_BIN_EXE_quai"))
-        .current_dir(root)
-        .args(["render", "scenes/script-demo.toml", "--replay", "scenes/script-demo.jsonl"])
-        .args(["--frames", "120", "--fps", "10", "--size", "64x36", "--out"])
-        .arg(again.path())
-        .output()
-        .expect("quai render");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    render_demo(again.path());
     for n in (0..120).step_by(7).chain([119]) {
         let name = format!("frame-{n:06}.png");
         let (a, b) =

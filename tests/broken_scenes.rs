@@ -367,12 +367,13 @@ broken_scenes! {
     /// Case `script_inputs_and_calls`: what a script reads and handles, and a `call` from the
     /// scene, checked at load against the inputs and the scripts' functions.
     script_inputs_and_calls: "script_inputs_and_calls.toml" => [
-        at("script_inputs_and_calls.toml", 12, 5, "key `p`: `call new_palete`: no script of the scene defines `fn new_palete()`")
+        at("script_inputs_and_calls.toml", 16, 5, "key `p`: `call new_palete`: no script of the scene defines `fn new_palete()`")
             .hint("did you mean `new_palette`?"),
         at("script_inputs_and_calls.rhai", 2, 33, "on_input(..., \"visiter\"): the script has no `fn visiter(value)`")
             .hint("did you mean `visitor`?"),
         at("script_inputs_and_calls.rhai", 5, 25, "input(\"dsk:/level\"): unknown input `dsk`").hint("did you mean `desk`?"),
         at("script_inputs_and_calls.rhai", 5, 47, "`desk:level`: not an OSC address"),
+        at("script_inputs_and_calls.rhai", 7, 29, "trigger(\"dor\"): the scene has no trigger `dor`").hint("did you mean `door`?"),
     ];
     /// Case `script_build_bad_entry`: entries a script's build() adds are checked like the
     /// scene's own, and reported at the add() that made them, with the line it wrote.

@@ -355,6 +355,17 @@ impl InputHub {
         }
     }
 
+    /// Fires the scene's trigger `name` as its input would (a script's `trigger("name")`): its
+    /// command, if it has one, is sent as from `by`. False when the scene has no such trigger.
+    pub fn fire(&mut self, name: &str, t: f64, by: Arc<str>, commands: &mut Vec<Issued>) -> bool {
+        let Some(i) = (0..self.actions.len()).find(|&i| self.mapper.trigger_name(i) == name) else { return false };
+        if let Some(command) = self.actions[i].clone() {
+            commands.push(Issued { t, by, command });
+        }
+        self.triggers_fired += 1;
+        true
+    }
+
     /// Reads a value for the scene's scripts from every event from now on (see `script::Watch`);
     /// returns its index in [`Self::watched`].
     pub fn watch(&mut self, w: &crate::script::Watch) -> usize {

@@ -132,6 +132,9 @@ struct Call {
     requests: Vec<Watch>,
     /// `on_input` registrations made in this call: (where, selector, function).
     handlers: Vec<(Position, String, String)>,
+    /// The scene's triggers, and the ones fired by `trigger("name")` in this call.
+    trigger_names: Arc<Vec<String>>,
+    fired: Vec<String>,
 }
 
 impl Call {
@@ -262,6 +265,15 @@ fn engine(call: Arc<Mutex<Call>>, deadline: Arc<Deadline>) -> Engine {
             c.handlers.push((pos, text.to_string(), function.to_string()));
         }
     });
+    let c = call.clone();
+    e.register_fn("trigger", move |ctx: rhai::NativeCallContext, name: &str| {
+        let mut c = c.lock().unwrap_or_else(|p| p.into_inner());
+        if c.trigger_names.iter().any(|t| t == name) {
+            c.fired.push(name.to_string());
+        } else {
+            c.problems.push((ctx.call_position(), format!("trigger(\"{name}\"): the scene has no trigger `{name}`")));
+        }
+    });
     let c = call;
     e.register_fn("rand", move || -> f64 {
         let mut c = c.lock().unwrap_or_else(|p| p.into_inner());
@@ -312,7 +324,7 @@ pub fn literals(text: &str) -> Vec<Literal> {
     let mut line_start = 0;
     for line in text.split_inclusive('\n') {
         let code = line.find("//").map_or(line, |c| &line[..c]);
-        for function in ["param", "set", "command", "input", "on_input"] {
+        for function in ["param", "set", "command", "input", "on_input", "trigger"] {
             let needle = format!("{function}(\"");
             let mut from = 0;
             while let Some(i) = code[from..].find(&needle) {
@@ -450,6 +462,10 @@ pub struct ScriptHost {
     seed: u64,
     /// `call` commands the scripts sent themselves: run at the next tick.
     pending_calls: Vec<(String, Arc<str>)>,
+    /// Triggers the scripts fired (`trigger("name")`), with which script: for the show this
+    /// tick, and for the scripts' `on_trigger` at the next.
+    fired: Vec<(String, Arc<str>)>,
+    fired_before: Vec<String>,
     /// Calls stopped for going over a limit, and failed calls, since the start.
     pub stopped: u64,
 }
@@ -499,6 +515,8 @@ impl ScriptHost {
             scripts: Vec::new(),
             seed,
             pending_calls: Vec::new(),
+            fired: Vec::new(),
+            fired_before: Vec::new(),
             stopped: 0,
         };
         host.rebind(scene);
@@ -515,6 +533,7 @@ impl ScriptHost {
             c.watch_names = scene.watches.iter().enumerate().map(|(i, w)| (w.text.clone(), i)).collect();
             c.watch_values = vec![None; scene.watches.len()];
             c.inputs = Arc::new(scene.inputs.clone());
+            c.trigger_names = Arc::new(scene.triggers.iter().map(|t| t.name.clone()).collect());
             c.requests.clear();
         }
         let mut old = std::mem::take(&mut self.scripts);
@@ -553,6 +572,14 @@ impl ScriptHost {
             }
             self.scripts.push(new);
         }
+    }
+
+    /// The triggers the scripts fired since the last call, with which script fired each: the show
+    /// fires them as their inputs would (their `do`, their sounds).
+    pub fn take_fired(&mut self) -> Vec<(String, Arc<str>)> {
+        let fired = std::mem::take(&mut self.fired);
+        self.fired_before.extend(fired.iter().map(|(n, _)| n.clone()));
+        fired
     }
 
     /// Selectors the scripts met for the first time: the show watches each (see [`Self::watching`]).
@@ -603,6 +630,8 @@ impl ScriptHost {
             c.watch_values[..n].copy_from_slice(&watched.values[..n]);
         }
         let mut calls = std::mem::take(&mut self.pending_calls);
+        // Triggers a script fired last tick reach every script's on_trigger now.
+        let fired_before = std::mem::take(&mut self.fired_before);
         if commands.iter().any(|c| matches!(c.command, Command::Call(_))) {
             commands.retain(|c| match &c.command {
                 Command::Call(name) => {
@@ -630,7 +659,8 @@ impl ScriptHost {
                 due.push((name.clone().into(), Args::Unit));
             }
             if r.has_on_trigger {
-                due.extend(fired.iter().map(|f| ("on_trigger".into(), Args::Name(f.to_string()))));
+                let all = fired.iter().copied().chain(fired_before.iter().map(String::as_str));
+                due.extend(all.map(|f| ("on_trigger".into(), Args::Name(f.to_string()))));
             }
             if !r.handlers.is_empty() && !watched.hits.is_empty() {
                 let c = self.call.lock().unwrap_or_else(|p| p.into_inner());
@@ -690,6 +720,7 @@ impl ScriptHost {
             c.problems.clear();
             c.logs.clear();
             c.handlers.clear();
+            c.fired.clear();
             if c.rng == 0 {
                 c.rng = self.seed;
             }
@@ -715,8 +746,9 @@ impl ScriptHost {
         for &(i, v) in &c.writes {
             let _ = params.write(crate::scene::ParamId(i), v, Writer::Mapping);
         }
-        if !c.commands.is_empty() {
+        if !c.commands.is_empty() || !c.fired.is_empty() {
             let by: Arc<str> = Arc::from(format!("script {}", file_name(&r.script.path)));
+            self.fired.extend(c.fired.drain(..).map(|f| (f, by.clone())));
             for cmd in c.commands.drain(..) {
                 match cmd {
                     Command::Call(f) => self.pending_calls.push((f, by.clone())),

@@ -2,7 +2,8 @@ use std::path::Path;
 
 use super::*;
 
-const SCENE: &str = "[params.level]\n[params.hue]\nmax = 360\n\n[[inputs]]\nname = \"desk\"\nosc = \"9000\"\n";
+const SCENE: &str = "[params.level]\n[params.hue]\nmax = 360\n\n[[inputs]]\nname = \"desk\"\nosc = \"9000\"\n\n\
+                     [[triggers]]\nname = \"door\"\nfrom = \"desk:/door\"\ndo = \"set level 0.5\"\n";
 
 fn params() -> ParamStore {
     ParamStore::new(&scene_with(&[]).params)
@@ -263,4 +264,22 @@ fn problems_with_names_computed_afresh_each_tick_are_reported_a_bounded_number_o
     let mut p = params();
     run(&mut h, &mut p, 200);
     assert_eq!(h.scripts[0].reported.len(), MAX_PROBLEMS + 1, "32 reported, then one line saying the rest are not");
+}
+
+#[test]
+fn trigger_fires_a_scene_trigger_for_the_show_now_and_for_on_trigger_next_tick() {
+    let mut h = host(
+        "fn tick(t, dt) { if t == 0.0 { trigger(\"door\"); trigger(\"nope\"); } }\nfn on_trigger(name) { set(\"hue\", 7); }\n",
+    );
+    let (mut p, mut out) = (params(), Vec::new());
+    h.tick(0.0, 0.1, &[], Watched::default(), &mut p, &mut out);
+    let fired: Vec<(String, String)> = h.take_fired().into_iter().map(|(n, by)| (n, by.to_string())).collect();
+    assert_eq!(
+        fired,
+        [("door".to_string(), "script logic.rhai".to_string())],
+        "the unknown one is reported, not fired"
+    );
+    assert_eq!(value(&p, "hue"), 0.0);
+    h.tick(0.1, 0.1, &[], Watched::default(), &mut p, &mut out);
+    assert_eq!(value(&p, "hue"), 7.0, "on_trigger saw it at the next tick");
 }

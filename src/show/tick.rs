@@ -250,19 +250,26 @@ impl Show {
             });
         }
         // Owned (no allocation on a tick without triggers): the scripts' calls below need the inputs again.
-        let fired: Vec<String> =
+        let mut fired: Vec<String> =
             self.inputs.step(t.time, &mut self.params, &mut self.issued).into_iter().map(String::from).collect();
-        let fired: Vec<&str> = fired.iter().map(String::as_str).collect();
+        let from_inputs: Vec<&str> = fired.iter().map(String::as_str).collect();
         // Scripts run after the inputs (they read this tick's values) and before the cues (their
         // commands apply in this tick).
         if let Some(s) = &mut self.scripts {
-            s.tick(t.time, t.delta, &fired, self.inputs.watched(), &mut self.params, &mut self.issued);
+            s.tick(t.time, t.delta, &from_inputs, self.inputs.watched(), &mut self.params, &mut self.issued);
+            // Triggers the scripts fired: as if their inputs had (their `do`, their sounds).
+            for (name, by) in s.take_fired() {
+                if self.inputs.fire(&name, t.time, by, &mut self.issued) {
+                    fired.push(name);
+                }
+            }
             // Input values met for the first time: read from the next events on.
             for w in s.take_requests() {
                 let i = self.inputs.watch(&w);
                 s.watching(w.text, i);
             }
         }
+        let fired: Vec<&str> = fired.iter().map(String::as_str).collect();
         for name in &fired {
             tracing::info!("trigger `{name}` fired at {:.3} s (frame {})", t.time, t.frame);
         }

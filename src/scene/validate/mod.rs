@@ -222,7 +222,8 @@ pub fn validate(
     let schedule = schedule::check(&mut cx, &cues.lists, &params);
     cx.context.clear();
     let console = console::check(&mut cx);
-    let (scripts, watches) = scripts(&mut cx, &params, &cues.lists, &inputs);
+    let names = SceneNames { params: &params, lists: &cues.lists, inputs: &inputs, triggers: &triggers };
+    let (scripts, watches) = scripts(&mut cx, &names);
     check_calls(&mut cx, &scripts);
 
     let mut files_read = parsed.files.clone();
@@ -338,12 +339,15 @@ fn mark_consequences(diags: &mut [Diagnostic], unread: &[String]) {
 
 /// `scripts = [...]`: each file read (hot reload watches it) and compiled; a syntax error is
 /// located in the script itself.
-fn scripts(
-    cx: &mut Ctx,
-    params: &[ParamDef],
-    lists: &[crate::show::cues::CueList],
-    inputs: &[Input],
-) -> (Vec<crate::script::Script>, Vec<crate::script::Watch>) {
+/// What a script's literal names are checked against.
+struct SceneNames<'a> {
+    params: &'a [ParamDef],
+    lists: &'a [crate::show::cues::CueList],
+    inputs: &'a [Input],
+    triggers: &'a [Trigger],
+}
+
+fn scripts(cx: &mut Ctx, names: &SceneNames) -> (Vec<crate::script::Script>, Vec<crate::script::Watch>) {
     let mut out: Vec<crate::script::Script> = Vec::new();
     let mut watches = Vec::new();
     for (file, rel) in &cx.parsed.scripts {
@@ -355,7 +359,7 @@ fn scripts(
         match cx.files.read(&path).map(String::from_utf8) {
             Ok(Ok(text)) => match crate::script::compile(&path, &text) {
                 Ok(s) => {
-                    check_script_names(cx, &s, &text, params, lists, inputs, &mut watches);
+                    check_script_names(cx, &s, &text, names, &mut watches);
                     out.push(s);
                 }
                 Err(d) => cx.diags.push(d),
@@ -408,11 +412,10 @@ fn check_script_names(
     cx: &mut Ctx,
     script: &crate::script::Script,
     text: &str,
-    params: &[ParamDef],
-    lists: &[crate::show::cues::CueList],
-    inputs: &[Input],
+    names: &SceneNames,
     watches: &mut Vec<crate::script::Watch>,
 ) {
+    let SceneNames { params, lists, inputs, triggers } = *names;
     use super::diag::did_you_mean;
     use crate::show::commands::{self, Command};
     let src = super::source::SourceText::new(script.path.clone(), text.to_string());
@@ -435,6 +438,11 @@ fn check_script_names(
                 }
                 Err(problem) => problem.map(|(m, h)| (format!("script: {}(\"{}\"): {m}", lit.function, lit.text), h)),
             },
+            "trigger" if !triggers.iter().any(|t| t.name == lit.text) => Some((
+                format!("script: trigger(\"{}\"): the scene has no trigger `{}`", lit.text, lit.text),
+                did_you_mean(&lit.text, triggers.iter().map(|t| t.name.as_str()))
+                    .unwrap_or_else(|| "declare it under [[triggers]] with its name".to_string()),
+            )),
             "on_input handler" if !(script.defines(&lit.text, 1) || script.defines(&lit.text, 2)) => Some((
                 format!("script: on_input(..., \"{}\"): the script has no `fn {}(value)`", lit.text, lit.text),
                 did_you_mean(&lit.text, script.functions(1).iter().chain(&script.functions(2)).map(String::as_str))

@@ -39,6 +39,9 @@ pub const MAX_STRING: usize = 64 * 1024;
 pub const MAX_ARRAY: usize = 16 * 1024;
 /// Time one call may take before it is stopped (a 60 fps frame is 16.7 ms).
 pub const MAX_CALL_TIME: Duration = Duration::from_millis(5);
+/// Time all the scripts' calls of one tick may take together; calls due after it are left out
+/// for that tick (and said so).
+pub const MAX_TICK_TIME: Duration = Duration::from_millis(10);
 /// Different run-time problems (unknown names, bad commands) reported per script, each once.
 const MAX_PROBLEMS: usize = 32;
 /// Log lines a script may write per second.
@@ -189,7 +192,13 @@ fn engine(call: Arc<Mutex<Call>>, deadline: Arc<Deadline>) -> Engine {
         .disable_symbol("eval");
     e.on_progress(move |ops| {
         let over = ops % 1024 == 0 && deadline.passed();
-        over.then(|| Dynamic::from(format!("took longer than {} ms", MAX_CALL_TIME.as_millis())))
+        over.then(|| {
+            Dynamic::from(format!(
+                "took longer than {} ms (or than what was left of the scripts' {} ms this tick)",
+                MAX_CALL_TIME.as_millis(),
+                MAX_TICK_TIME.as_millis()
+            ))
+        })
     });
     // print/debug go to the log like `log`.
     let c = call.clone();
@@ -466,6 +475,11 @@ pub struct ScriptHost {
     /// tick, and for the scripts' `on_trigger` at the next.
     fired: Vec<(String, Arc<str>)>,
     fired_before: Vec<String>,
+    /// When this tick's calls must be done by ([`MAX_TICK_TIME`] after the tick began).
+    tick_budget: Option<Instant>,
+    /// Calls left out for want of time: this tick, and since the last warning (when it was).
+    left_out: u64,
+    left_out_note: (f64, u64),
     /// Calls stopped for going over a limit, and failed calls, since the start.
     pub stopped: u64,
 }
@@ -517,6 +531,9 @@ impl ScriptHost {
             pending_calls: Vec::new(),
             fired: Vec::new(),
             fired_before: Vec::new(),
+            tick_budget: None,
+            left_out: 0,
+            left_out_note: (f64::NEG_INFINITY, 0),
             stopped: 0,
         };
         host.rebind(scene);
@@ -623,6 +640,7 @@ impl ScriptHost {
         params: &mut ParamStore,
         commands: &mut Vec<Issued>,
     ) {
+        self.tick_budget = Some(Instant::now() + MAX_TICK_TIME);
         {
             let mut c = self.call.lock().unwrap_or_else(|p| p.into_inner());
             refresh_names(&mut c, params);
@@ -683,6 +701,26 @@ impl ScriptHost {
                 self.run(k, &name, args, t, params, commands);
             }
         }
+        self.note_left_out(t);
+    }
+
+    /// Calls left out this tick for want of time: said at once, then at most every
+    /// [`STOPPED_EVERY`] seconds with how many since.
+    fn note_left_out(&mut self, t: f64) {
+        let n = std::mem::take(&mut self.left_out);
+        if n == 0 {
+            return;
+        }
+        let (last, since) = &mut self.left_out_note;
+        *since += n;
+        if t - *last >= STOPPED_EVERY || t < *last {
+            tracing::warn!(
+                "scripts: their calls took all of a tick's {} ms; {since} calls (handlers, tick, ...) were left out \
+                 since the last warning. Make the handlers lighter or fewer; the show goes on",
+                MAX_TICK_TIME.as_millis()
+            );
+            (*last, *since) = (t, 0);
+        }
     }
 
     /// The cues the show started this tick, as (list, cue): each script's `on_cue(list, cue)`.
@@ -703,12 +741,18 @@ impl ScriptHost {
                 self.run(k, "on_cue", Args::Cue(list.to_string(), cue.to_string()), t, params, commands);
             }
         }
+        self.note_left_out(t);
     }
 
     /// One call of `name` in script `k`, within the limits; its writes, commands, problems and
     /// log lines handed on; its failure reported.
     fn run(&mut self, k: usize, name: &str, args: Args, t: f64, params: &mut ParamStore, commands: &mut Vec<Issued>) {
         if self.scripts[k].disabled.iter().any(|d| d == name) {
+            return;
+        }
+        let now = Instant::now();
+        if self.tick_budget.is_some_and(|b| now >= b) {
+            self.left_out += 1;
             return;
         }
         {
@@ -725,7 +769,8 @@ impl ScriptHost {
                 c.rng = self.seed;
             }
         }
-        self.deadline.set(Some(Instant::now() + MAX_CALL_TIME));
+        let until = now + MAX_CALL_TIME;
+        self.deadline.set(Some(self.tick_budget.map_or(until, |b| b.min(until))));
         let r = &mut self.scripts[k];
         let options = CallFnOptions::new().eval_ast(false).rewind_scope(true).bind_this_ptr(&mut r.state);
         let mut scope = Scope::new();

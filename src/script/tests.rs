@@ -283,3 +283,17 @@ fn trigger_fires_a_scene_trigger_for_the_show_now_and_for_on_trigger_next_tick()
     h.tick(0.1, 0.1, &[], Watched::default(), &mut p, &mut out);
     assert_eq!(value(&p, "hue"), 7.0, "on_trigger saw it at the next tick");
 }
+
+#[test]
+fn calls_due_after_the_ticks_time_is_spent_are_left_out_and_said_so() {
+    let mut h = host("fn on_cue(list, cue) { set(\"level\", 1.0); }\n");
+    let (mut p, mut out) = (params(), Vec::new());
+    // As if the scripts had already used the whole of this tick's time.
+    h.tick_budget = Some(Instant::now());
+    h.cued(3.0, &[(Arc::from("weather"), Arc::from("storm"))], &mut p, &mut out);
+    assert_eq!(value(&p, "level"), 0.0, "left out");
+    assert_eq!(h.left_out_note.0, 3.0, "and said so at 3 s");
+    h.tick_budget = None;
+    h.cued(3.1, &[(Arc::from("weather"), Arc::from("storm"))], &mut p, &mut out);
+    assert_eq!(value(&p, "level"), 1.0, "with time, it runs");
+}

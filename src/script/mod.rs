@@ -3,19 +3,23 @@
 //! theirs); each is compiled when the scene loads (syntax errors are scene errors at the `.rhai`
 //! file's line:col) and run by a [`ScriptHost`] on the render thread:
 //!
-//! - `fn load()` once when the script starts, `fn on_trigger(name)` when a trigger of the scene
-//!   fires, `fn tick(t, dt)` every tick. All get the
-//!   script's own state as `this` (an object map kept across ticks and across saves of the script).
+//! - What the show calls, when the script defines it: `fn load()` once when the script starts,
+//!   `fn NAME()` for a `call NAME` command, `fn on_trigger(name)` when a trigger fires, the
+//!   handlers `on_input(SELECTOR, "fn")` registered for matching input events, `fn tick(t, dt)`
+//!   every tick, and `fn on_cue(list, cue)` after a cue starts. All get the script's own state
+//!   as `this` (an object map kept across ticks, and across saves while `STATE_VERSION` stays).
 //! - What a script can do: `param("name")` reads a parameter, `set("name", value)` writes one (as a
-//!   mapping does: a running cue fade holds it), `command("go picture")` sends a command
-//!   (`go`, `back`, `goto`, `stop`, `panic`, `standby`, `wake`, `set`, ...), `log(text)`
-//!   (at most 5 lines a second per script), `rand()` (0..1, seeded from the scene: the same frames
-//!   offline every run).
+//!   mapping does: a running cue fade holds it), `input("desk:/distance")` reads an input value as
+//!   a mapping's `from` would, `trigger("door")` fires a scene trigger, `command("go picture")`
+//!   sends a command (`go`, `back`, `goto`, `stop`, `panic`, `standby`, `wake`, `set`, `call`, ...),
+//!   `log(text)` (at most 5 lines a second per script), `rand()` (0..1, seeded from the scene or
+//!   `--seed`: the same frames offline every run).
+//! - `fn build()` runs when the scene loads and adds scene entries (see [`build`]).
 //! - What it cannot: no modules (`import`), no `eval`, no files, network, process or clock (the
 //!   engine has none of them: `no_module`, `no_time`, nothing registered). Each call is limited in
-//!   operations, call depth, string, array and map sizes, and time; a call over its budget is
-//!   stopped for that tick and reported, and a function that fails is disabled until the next
-//!   good save. The show goes on either way.
+//!   operations, call depth, string, array and map sizes, and time (5 ms a call, 10 ms for all the
+//!   calls of a tick); a call over its budget is stopped for that tick and reported, and a
+//!   function that fails is disabled until the next good save. The show goes on either way.
 
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -137,19 +137,10 @@ fn unknown_names_and_bad_commands_are_reported_once_with_the_script_line() {
 /// The bundled demo: three replayed visitors within a minute bring the storm cue at the third.
 #[test]
 fn the_bundled_script_demo_brings_the_storm_on_the_third_visitor() {
-    let render_demo = |out: &Path| {
-        let o = Command::new(env!("CARGO_BIN_EXE_quai"))
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .args(["render", "scenes/script-demo.toml", "--replay", "scenes/script-demo.jsonl"])
-            .args(["--frames", "120", "--fps", "10", "--size", "64x36", "--out"])
-            .arg(out)
-            .env("QUAI_LOG", "info")
-            .output()
-            .expect("quai render");
-        let log = String::from_utf8_lossy(&o.stderr).to_string();
-        assert!(o.status.success(), "{log}");
-        log
-    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes");
+    let replay = root.join("script-demo.jsonl");
+    let args = ["--replay", replay.to_str().expect("path"), "--fps", "10", "--size", "64x36"];
+    let render_demo = |out: &Path| render_with(&root.join("script-demo.toml"), out, 120, &args);
     let out = tempfile::tempdir().expect("tmp");
     let log = render_demo(out.path());
     assert!(log.contains("a visitor (3 in the last minute)"), "{log}");
